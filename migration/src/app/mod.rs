@@ -1,0 +1,15 @@
+//! The application's own tables. On PostgreSQL they live in schema `sistemaaps` (the
+//! connection's `search_path` puts it first); on SQLite in the main database.
+
+use sea_orm_migration::prelude::*;
+
+mod m20260101_000001_read_models;
+
+pub struct AppMigrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for AppMigrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20260101_000001_read_models::Migration)]
+    }
+}
