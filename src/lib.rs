@@ -1,4 +1,14 @@
 //! Sistema APS: nominal worklists, follow-up and indicators for primary-care teams, on top of
 //! the e-SUS APS PEC database. See `ARCHITECTURE.md` in the design notes for the layout.
 
+pub mod app;
+pub mod cli;
 pub mod clinical;
+pub mod config;
+pub mod db;
+pub mod hypertension;
+pub mod seed;
+pub mod store;
+pub mod telemetry;
+pub mod text;
+pub mod web;

@@ -4,7 +4,11 @@ use sea_orm_migration::prelude::*;
 
 /// Column builder shortcuts. Every helper takes the exact column name.
 pub fn pk(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).big_integer().not_null().primary_key().to_owned()
+    ColumnDef::new(name)
+        .big_integer()
+        .not_null()
+        .primary_key()
+        .to_owned()
 }
 
 pub fn bigint(name: &'static str) -> ColumnDef {
@@ -52,7 +56,10 @@ pub fn timestamp_null(name: &'static str) -> ColumnDef {
 }
 
 pub fn timestamptz_null(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).timestamp_with_time_zone().null().to_owned()
+    ColumnDef::new(name)
+        .timestamp_with_time_zone()
+        .null()
+        .to_owned()
 }
 
 pub fn numeric_null(name: &'static str) -> ColumnDef {
@@ -85,7 +92,8 @@ pub fn table(
 /// A plain index named after its table and columns.
 pub fn index(table: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
     let mut i = Index::create();
-    i.name(format!("ix_{table}_{}", cols.join("_"))).table(table);
+    i.name(format!("ix_{table}_{}", cols.join("_")))
+        .table(table);
     for c in cols {
         i.col(*c);
     }

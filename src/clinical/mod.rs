@@ -1,4 +1,7 @@
 //! Pure clinical rules: no database, no clock, no I/O. Every function takes `today` (a date in
 //! the configured time zone) when it needs one, and every threshold has a unit test.
 
+pub mod age;
+pub mod blood_pressure;
+pub mod c5;
 pub mod codes;

@@ -1,1 +1,9 @@
+//! Integration tests through the real application: one binary, modules per area. Every test
+//! runs on SQLite, and on PostgreSQL too when `APS_TEST_DATABASE_URL` is set.
 
+mod fixture;
+mod health;
+mod helpers;
+mod hypertension;
+mod mirror;
+mod web_shell;

@@ -18,8 +18,15 @@ impl MigrationTrait for Migration {
             .create_table(table(
                 "read_model_status",
                 vec![
-                    ColumnDef::new("name").string().not_null().primary_key().to_owned(),
-                    ColumnDef::new("refreshed_at").timestamp_with_time_zone().not_null().to_owned(),
+                    ColumnDef::new("name")
+                        .string()
+                        .not_null()
+                        .primary_key()
+                        .to_owned(),
+                    ColumnDef::new("refreshed_at")
+                        .timestamp_with_time_zone()
+                        .not_null()
+                        .to_owned(),
                     date("as_of"),
                     bigint("duration_ms"),
                     bigint("row_count"),
@@ -55,9 +62,11 @@ impl MigrationTrait for Migration {
             ],
             &[],
         );
-        summary.check(
-            Expr::col("control_status").is_in(["controlled", "uncontrolled", "no_recent_reading"]),
-        );
+        summary.check(Expr::col("control_status").is_in([
+            "controlled",
+            "uncontrolled",
+            "no_recent_reading",
+        ]));
         summary.check(Expr::col("c5_points").between(0, 100));
         manager.create_table(summary).await?;
         manager
@@ -74,7 +83,9 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for name in ["hypertension_summary", "read_model_status"] {
-            manager.drop_table(Table::drop().table(name).if_exists().to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(name).if_exists().to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -89,7 +89,11 @@ fn tables() -> Vec<TableCreateStatement> {
         ),
         table(
             "tb_proced",
-            vec![pk("co_seq_proced"), varchar("co_proced"), varchar("no_proced")],
+            vec![
+                pk("co_seq_proced"),
+                varchar("co_proced"),
+                varchar("no_proced"),
+            ],
             &[],
         ),
         table(
@@ -133,7 +137,10 @@ fn tables() -> Vec<TableCreateStatement> {
                 bigint("co_cbo"),
                 bigint_null("co_equipe"),
             ],
-            &[("co_cbo", "tb_cbo", "co_cbo"), ("co_equipe", "tb_equipe", "co_seq_equipe")],
+            &[
+                ("co_cbo", "tb_cbo", "co_cbo"),
+                ("co_equipe", "tb_equipe", "co_seq_equipe"),
+            ],
         ),
         table(
             "tb_cidadao",
@@ -219,8 +226,16 @@ fn tables() -> Vec<TableCreateStatement> {
                 int("st_mudanca"),
             ],
             &[
-                ("co_cds_cad_domiciliar", "tb_cds_cad_domiciliar", "co_seq_cds_cad_domiciliar"),
-                ("co_renda_familiar", "tb_renda_familiar", "co_renda_familiar"),
+                (
+                    "co_cds_cad_domiciliar",
+                    "tb_cds_cad_domiciliar",
+                    "co_seq_cds_cad_domiciliar",
+                ),
+                (
+                    "co_renda_familiar",
+                    "tb_renda_familiar",
+                    "co_renda_familiar",
+                ),
             ],
         ),
         // ---- clinical record spine --------------------------------------------------------
@@ -286,7 +301,11 @@ fn tables() -> Vec<TableCreateStatement> {
                 bigint_null("co_atend_prof"),
             ],
             &[
-                ("co_situacao_problema", "tb_situacao_problema", "co_situacao_problema"),
+                (
+                    "co_situacao_problema",
+                    "tb_situacao_problema",
+                    "co_situacao_problema",
+                ),
                 ("co_atend_prof", "tb_atend_prof", "co_seq_atend_prof"),
             ],
         ),
@@ -343,14 +362,38 @@ fn tables() -> Vec<TableCreateStatement> {
         ),
         // Typed exam results. PK names unverified (the PEC abbreviates some, e.g.
         // `co_seq_exame_hemoglobina_glicd`); app SQL never references them.
-        exam_table("tb_exame_hemoglobina_glicada", "co_seq_exame_hemoglobina_glicada", "vl_hemoglobina_glicada"),
-        exam_table("tb_exame_colesterol_total", "co_seq_exame_colesterol_total", "vl_colesterol_total"),
-        exam_table("tb_exame_colesterol_hdl", "co_seq_exame_colesterol_hdl", "vl_colesterol_hdl"),
-        exam_table("tb_exame_colesterol_ldl", "co_seq_exame_colesterol_ldl", "vl_colesterol_ldl"),
-        exam_table("tb_exame_triglicerideos", "co_seq_exame_triglicerideos", "vl_triglicerideos"),
+        exam_table(
+            "tb_exame_hemoglobina_glicada",
+            "co_seq_exame_hemoglobina_glicada",
+            "vl_hemoglobina_glicada",
+        ),
+        exam_table(
+            "tb_exame_colesterol_total",
+            "co_seq_exame_colesterol_total",
+            "vl_colesterol_total",
+        ),
+        exam_table(
+            "tb_exame_colesterol_hdl",
+            "co_seq_exame_colesterol_hdl",
+            "vl_colesterol_hdl",
+        ),
+        exam_table(
+            "tb_exame_colesterol_ldl",
+            "co_seq_exame_colesterol_ldl",
+            "vl_colesterol_ldl",
+        ),
+        exam_table(
+            "tb_exame_triglicerideos",
+            "co_seq_exame_triglicerideos",
+            "vl_triglicerideos",
+        ),
         // Spelled "creatina" as the reference's production view reads it; another public model
         // spells it `tb_exame_creatinina_serica` (esus-schema.md §5.3). Unverified.
-        exam_table("tb_exame_creatina_serica", "co_seq_exame_creatina_serica", "vl_creatina_serica"),
+        exam_table(
+            "tb_exame_creatina_serica",
+            "co_seq_exame_creatina_serica",
+            "vl_creatina_serica",
+        ),
         table(
             "tb_pre_natal",
             vec![
@@ -379,7 +422,12 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(bigint("co_atend_prof"))
             .col(bigint("co_proced"))
             .col(timestamp("dt_auditoria"))
-            .primary_key(Index::create().col("co_atend_prof").col("co_proced").col("dt_auditoria"))
+            .primary_key(
+                Index::create()
+                    .col("co_atend_prof")
+                    .col("co_proced")
+                    .col("dt_auditoria"),
+            )
             .to_owned(),
         // ---- ACS home visits (CDS model; names from public listings, unverified) ----------
         table(
@@ -405,12 +453,18 @@ fn tables() -> Vec<TableCreateStatement> {
         ),
         table(
             "tb_cds_visita_dom_desfecho",
-            vec![pk("co_cds_visita_dom_desfecho"), varchar("no_cds_visita_dom_desfecho")],
+            vec![
+                pk("co_cds_visita_dom_desfecho"),
+                varchar("no_cds_visita_dom_desfecho"),
+            ],
             &[],
         ),
         table(
             "tb_cds_visita_dom_motivo",
-            vec![pk("co_cds_visita_dom_motivo"), varchar("no_cds_visita_dom_motivo")],
+            vec![
+                pk("co_cds_visita_dom_motivo"),
+                varchar("no_cds_visita_dom_motivo"),
+            ],
             &[],
         ),
         // One visited person per row; the person is matched by CNS or CPF only (no FK to
@@ -426,15 +480,27 @@ fn tables() -> Vec<TableCreateStatement> {
                 varchar_null("nu_medicao_pressao_arterial"),
             ],
             &[
-                ("co_cds_ficha_visita_domiciliar", "tb_cds_ficha_visita_domiciliar", "co_seq_cds_ficha_visita_dom"),
-                ("co_cds_visita_dom_desfecho", "tb_cds_visita_dom_desfecho", "co_cds_visita_dom_desfecho"),
+                (
+                    "co_cds_ficha_visita_domiciliar",
+                    "tb_cds_ficha_visita_domiciliar",
+                    "co_seq_cds_ficha_visita_dom",
+                ),
+                (
+                    "co_cds_visita_dom_desfecho",
+                    "tb_cds_visita_dom_desfecho",
+                    "co_cds_visita_dom_desfecho",
+                ),
             ],
         ),
         Table::create()
             .table("rl_cds_visita_dom_motivo")
             .col(bigint("co_cds_visita_domiciliar"))
             .col(bigint("co_cds_visita_dom_motivo"))
-            .primary_key(Index::create().col("co_cds_visita_domiciliar").col("co_cds_visita_dom_motivo"))
+            .primary_key(
+                Index::create()
+                    .col("co_cds_visita_domiciliar")
+                    .col("co_cds_visita_dom_motivo"),
+            )
             .foreign_key(
                 ForeignKey::create()
                     .name("fk_rl_cds_visita_dom_motivo_visita")
@@ -451,11 +517,23 @@ fn tables() -> Vec<TableCreateStatement> {
     ]
 }
 
-fn exam_table(name: &'static str, pk_name: &'static str, value: &'static str) -> TableCreateStatement {
+fn exam_table(
+    name: &'static str,
+    pk_name: &'static str,
+    value: &'static str,
+) -> TableCreateStatement {
     table(
         name,
-        vec![pk(pk_name), bigint("co_exame_requisitado"), numeric_null(value)],
-        &[("co_exame_requisitado", "tb_exame_requisitado", "co_seq_exame_requisitado")],
+        vec![
+            pk(pk_name),
+            bigint("co_exame_requisitado"),
+            numeric_null(value),
+        ],
+        &[(
+            "co_exame_requisitado",
+            "tb_exame_requisitado",
+            "co_seq_exame_requisitado",
+        )],
     )
 }
 
@@ -473,7 +551,10 @@ fn indexes() -> Vec<IndexCreateStatement> {
         index("tb_medicao", &["co_atend_prof"]),
         index("tb_receita_medicamento", &["co_atend_prof"]),
         index("tb_exame_requisitado", &["co_prontuario"]),
-        index("tb_cds_visita_domiciliar", &["co_cds_ficha_visita_domiciliar"]),
+        index(
+            "tb_cds_visita_domiciliar",
+            &["co_cds_ficha_visita_domiciliar"],
+        ),
         index("tb_cds_visita_domiciliar", &["nu_cartao_sus"]),
     ]
 }
@@ -492,7 +573,9 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for name in TABLES.iter().rev() {
-            manager.drop_table(Table::drop().table(*name).if_exists().to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(*name).if_exists().to_owned())
+                .await?;
         }
         Ok(())
     }

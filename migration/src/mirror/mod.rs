@@ -39,10 +39,16 @@ async fn existing_tables<C: ConnectionTrait>(db: &C, names: &[&str]) -> Result<V
             "SELECT table_name AS name FROM information_schema.tables \
              WHERE table_schema = 'public' AND table_name IN ({list}) ORDER BY 1"
         ),
-        _ => format!("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ({list}) ORDER BY 1"),
+        _ => format!(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ({list}) ORDER BY 1"
+        ),
     };
-    let rows = db.query_all_raw(Statement::from_string(backend, sql)).await?;
-    rows.iter().map(|r| r.try_get::<String>("", "name")).collect()
+    let rows = db
+        .query_all_raw(Statement::from_string(backend, sql))
+        .await?;
+    rows.iter()
+        .map(|r| r.try_get::<String>("", "name"))
+        .collect()
 }
 
 /// Refuses to run the mirror over a database that already holds PEC tables the mirror did not

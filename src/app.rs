@@ -1,0 +1,165 @@
+//! Start-up: connect, migrate, seed the embedded demo on first start, keep the read models
+//! fresh, and serve until a shutdown signal.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use poem::Server;
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use sea_orm::DatabaseConnection;
+
+use crate::config::{Backend, Config};
+use crate::web::{AppState, routes};
+use crate::{db, hypertension, seed};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+    #[error("database: {0}")]
+    Orm(#[from] sea_orm::DbErr),
+    #[error("seeding the demo municipality failed: {0}")]
+    Seed(#[from] seed::SeedError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Connects and brings the database to the state the server needs.
+pub async fn prepare(config: Arc<Config>) -> Result<AppState, StartError> {
+    let backend = config.database.backend().map_err(db::DbError::from)?;
+    let conn = db::connect(&config.database).await?;
+    db::migrate_app(&conn).await?;
+    if backend == Backend::Sqlite {
+        // SQLite is never a real PEC: the mirror is always created there.
+        db::migrate_mirror(&config.database).await?;
+    }
+    let state = AppState {
+        db: conn,
+        config: config.clone(),
+    };
+    if backend == Backend::Sqlite
+        && config.demo.seed_on_first_start
+        && db::pec_empty(&state.db).await?
+    {
+        tracing::info!(
+            citizens = config.demo.citizens,
+            seed = config.demo.seed,
+            "empty embedded database: creating a synthetic municipality"
+        );
+        let report = seed::run(
+            &state.db,
+            &seed::SeedOptions {
+                citizens: config.demo.citizens,
+                seed: config.demo.seed,
+                today: state.today(),
+            },
+        )
+        .await?;
+        tracing::info!(
+            citizens = report.citizens,
+            teams = report.teams,
+            households = report.households,
+            rows = report.rows,
+            elapsed_ms = report.elapsed.as_millis() as u64,
+            "synthetic municipality created"
+        );
+    }
+    if !db::pec_present(&state.db).await? {
+        tracing::warn!(
+            "the PEC tables are missing: lists stay empty until the database holds the e-SUS PEC"
+        );
+    } else if hypertension::read_model::status(&state.db)
+        .await?
+        .is_none_or(|s| s.as_of != state.today())
+    {
+        refresh(&state).await?;
+    }
+    Ok(state)
+}
+
+/// Rebuilds every read model and logs the result.
+pub async fn refresh(state: &AppState) -> Result<(), sea_orm::DbErr> {
+    let report = hypertension::read_model::refresh(&state.db, state.today()).await?;
+    tracing::info!(
+        read_model = hypertension::READ_MODEL,
+        rows = report.rows,
+        duration_ms = report.duration_ms as u64,
+        "read model refreshed"
+    );
+    Ok(())
+}
+
+/// Refreshes the read models every `interval` until the process ends.
+pub fn spawn_refresher(state: AppState, interval: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await; // the first tick fires at once; start-up already refreshed
+        loop {
+            tick.tick().await;
+            if let Err(e) = refresh(&state).await {
+                tracing::error!(error = %e, "read-model refresh failed; the previous data stays in place");
+            }
+        }
+    })
+}
+
+/// Binds the configured address.
+pub async fn bind(config: &Config) -> Result<TcpAcceptor, StartError> {
+    let addr = config.server.listen;
+    TcpListener::bind(addr)
+        .into_acceptor()
+        .await
+        .map_err(|source| StartError::Listen { addr, source })
+}
+
+/// Serves until `shutdown` resolves, then lets in-flight requests finish (up to 30 s).
+pub async fn serve(
+    acceptor: TcpAcceptor,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    let db: DatabaseConnection = state.db.clone();
+    let refresher = spawn_refresher(
+        state.clone(),
+        Duration::from_secs(state.config.read_model.refresh_interval_secs.max(60)),
+    );
+    if let Some(addr) = acceptor
+        .local_addr()
+        .first()
+        .and_then(|a| a.as_socket_addr().copied())
+    {
+        tracing::info!(url = %format!("http://{addr}/"), "Sistema APS is listening");
+    }
+    let result = Server::new_with_acceptor(acceptor)
+        .run_with_graceful_shutdown(routes(state), shutdown, Some(Duration::from_secs(30)))
+        .await;
+    refresher.abort();
+    let _ = db.close().await;
+    result.map_err(StartError::Serve)
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}

@@ -1,0 +1,101 @@
+//! The command line: `serve` (default), `migrate`, `seed`, `config`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Backend, Config, DEFAULT_CONFIG_TOML};
+use crate::{app, db, seed, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sistema-aps",
+    version,
+    about = "Listas de acompanhamento e indicadores da APS sobre o e-SUS APS PEC"
+)]
+pub struct Cli {
+    /// Configuration file (TOML). Environment variables APS_* override it.
+    #[arg(long, short = 'c', global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web interface (the default).
+    Serve,
+    /// Apply the database migrations and exit.
+    Migrate {
+        /// Also create the e-SUS mirror tables on PostgreSQL (staging and tests only; refuses
+        /// over a real PEC). On SQLite the mirror is always created.
+        #[arg(long)]
+        mirror: bool,
+    },
+    /// Fill an empty e-SUS mirror with a synthetic municipality.
+    Seed {
+        /// Number of citizens to generate.
+        #[arg(long, default_value_t = 5_000)]
+        citizens: u32,
+        /// Random seed: the same seed gives the same municipality.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
+    /// Print the default configuration file, commented.
+    Config,
+}
+
+/// Runs the command; the returned error is printed by `main`.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Some(Command::Config) = cli.command {
+        print!("{DEFAULT_CONFIG_TOML}");
+        return Ok(());
+    }
+    let config = Arc::new(Config::load(cli.config.as_deref())?);
+    telemetry::init(&config.log);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let state = app::prepare(config.clone()).await?;
+            let acceptor = app::bind(&config).await?;
+            app::serve(acceptor, state, app::shutdown_signal()).await?;
+        }
+        Command::Migrate { mirror } => {
+            let conn = db::connect(&config.database).await?;
+            db::migrate_app(&conn).await?;
+            if mirror || config.database.backend()? == Backend::Sqlite {
+                db::migrate_mirror(&config.database).await?;
+            }
+            println!("Migrações aplicadas.");
+        }
+        Command::Seed { citizens, seed: s } => {
+            let conn = db::connect(&config.database).await?;
+            db::migrate_app(&conn).await?;
+            db::migrate_mirror(&config.database).await?;
+            let state = crate::web::AppState {
+                db: conn,
+                config: config.clone(),
+            };
+            let report = seed::run(
+                &state.db,
+                &seed::SeedOptions {
+                    citizens,
+                    seed: s,
+                    today: state.today(),
+                },
+            )
+            .await?;
+            println!(
+                "Município sintético criado: {} cidadãos, {} equipes, {} domicílios, {} linhas em {:.1} s.",
+                report.citizens,
+                report.teams,
+                report.households,
+                report.rows,
+                report.elapsed.as_secs_f64()
+            );
+            app::refresh(&state).await?;
+        }
+        Command::Config => unreachable!("handled above"),
+    }
+    Ok(())
+}

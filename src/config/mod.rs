@@ -1,0 +1,369 @@
+//! Layered, typed configuration: built-in defaults, then a TOML file, then `APS_*`
+//! environment variables (`APS_SERVER__LISTEN`, `APS_DATABASE__URL`, … — a double underscore
+//! separates the section from the key). Unknown keys are an error that names the key.
+//! Secrets (the database URL may hold a password) never appear in `Debug` output or logs.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+/// The commented default configuration printed by `sistema-aps config`.
+pub const DEFAULT_CONFIG_TOML: &str = include_str!("default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub server: ServerConfig,
+    #[serde(default)]
+    pub database: DatabaseConfig,
+    #[serde(default)]
+    pub demo: DemoConfig,
+    #[serde(default)]
+    pub read_model: ReadModelConfig,
+    #[serde(default)]
+    pub log: LogConfig,
+    /// IANA time zone in which "today" is computed (the PEC stores local times).
+    #[serde(default = "default_time_zone")]
+    pub time_zone: chrono_tz::Tz,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 3030)),
+        }
+    }
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://PATH?mode=rwc` or `postgres://USER:PASSWORD@HOST:PORT/DB`.
+    #[serde(default = "default_database_url")]
+    pub url: SecretString,
+    /// Pool size. SQLite in WAL mode allows concurrent readers; PostgreSQL as configured.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: u32,
+    /// Seconds to wait for a connection from the pool.
+    #[serde(default = "default_acquire_timeout")]
+    pub acquire_timeout_secs: u64,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: default_database_url(),
+            max_connections: default_max_connections(),
+            acquire_timeout_secs: default_acquire_timeout(),
+        }
+    }
+}
+
+impl std::fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &redact_url(self.url.expose_secret()))
+            .field("max_connections", &self.max_connections)
+            .field("acquire_timeout_secs", &self.acquire_timeout_secs)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoConfig {
+    /// On the embedded SQLite default only: migrate and seed a synthetic municipality when
+    /// the database is empty. A PostgreSQL database is never seeded automatically.
+    pub seed_on_first_start: bool,
+    pub citizens: u32,
+    pub seed: u64,
+}
+
+impl Default for DemoConfig {
+    fn default() -> Self {
+        Self {
+            seed_on_first_start: true,
+            citizens: 5_000,
+            seed: 2026,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadModelConfig {
+    /// Seconds between two refreshes of the per-person summaries.
+    pub refresh_interval_secs: u64,
+}
+
+impl Default for ReadModelConfig {
+    fn default() -> Self {
+        Self {
+            refresh_interval_secs: 900,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// A tracing filter such as `info` or `sistema_aps=debug,info`.
+    pub level: String,
+    pub format: LogFormat,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+            format: LogFormat::Text,
+        }
+    }
+}
+
+fn default_time_zone() -> chrono_tz::Tz {
+    chrono_tz::America::Sao_Paulo
+}
+
+fn default_database_url() -> SecretString {
+    SecretString::from("sqlite://data/sistema-aps.db?mode=rwc")
+}
+
+fn default_max_connections() -> u32 {
+    8
+}
+
+fn default_acquire_timeout() -> u64 {
+    10
+}
+
+/// Replaces the password of a URL with `***`.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        Err(_) => "<invalid url>".into(),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file {0} not found")]
+    FileNotFound(PathBuf),
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+/// The backend a database URL selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl DatabaseConfig {
+    pub fn backend(&self) -> Result<Backend, ConfigError> {
+        let url = self.url.expose_secret();
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(ConfigError::Invalid(format!(
+                "database.url must start with sqlite: or postgres:// (got {})",
+                redact_url(url)
+            )))
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            server: ServerConfig::default(),
+            database: DatabaseConfig::default(),
+            demo: DemoConfig::default(),
+            read_model: ReadModelConfig::default(),
+            log: LogConfig::default(),
+            time_zone: default_time_zone(),
+        }
+    }
+}
+
+impl Config {
+    /// The defaults with another database (tests, tools).
+    pub fn with_database_url(url: &str) -> Config {
+        let mut c = Config::default();
+        c.database.url = SecretString::from(url.to_string());
+        c
+    }
+
+    /// Defaults → optional TOML file → `APS_*` environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::load_from(file, Env::prefixed("APS_"))
+    }
+
+    fn load_from(file: Option<&Path>, env: Env) -> Result<Self, ConfigError> {
+        let mut fig = Figment::new().merge(Serialized::defaults(Defaults::default()));
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(ConfigError::FileNotFound(path.to_path_buf()));
+            }
+            fig = fig.merge(Toml::file_exact(path));
+        }
+        // `APS_TEST_*` belongs to the test harness, not to the application.
+        let env = env
+            .filter(|k| !k.as_str().to_ascii_lowercase().starts_with("test_"))
+            .split("__");
+        fig = fig.merge(env);
+        let config: Config = fig
+            .extract()
+            .map_err(|e| ConfigError::Invalid(describe(e)))?;
+        config.database.backend()?;
+        if config.database.max_connections == 0 {
+            return Err(ConfigError::Invalid(
+                "database.max_connections must be at least 1".into(),
+            ));
+        }
+        Ok(config)
+    }
+}
+
+fn describe(err: figment::Error) -> String {
+    err.into_iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Serializable defaults fed to figment first (the secret URL is not serializable, so it is
+/// filled by serde defaults instead).
+#[derive(Serialize, Default)]
+struct Defaults {
+    server: ServerConfig,
+    demo: DemoConfig,
+    read_model: ReadModelConfig,
+    log: LogConfig,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    #[test]
+    fn defaults() {
+        Jail::expect_with(|_jail| {
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(c.server.listen.to_string(), "127.0.0.1:3030");
+            assert_eq!(
+                c.database.url.expose_secret(),
+                "sqlite://data/sistema-aps.db?mode=rwc"
+            );
+            assert_eq!(c.time_zone, chrono_tz::America::Sao_Paulo);
+            assert_eq!(
+                c.database.backend().map_err(|e| e.to_string())?,
+                Backend::Sqlite
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn file_then_env() {
+        Jail::expect_with(|jail| {
+            jail.create_file("aps.toml", "[server]\nlisten = \"127.0.0.1:4000\"\n[demo]\ncitizens = 10\nseed = 1\nseed_on_first_start = false\n")?;
+            jail.set_env("APS_SERVER__LISTEN", "127.0.0.1:5000");
+            jail.set_env("APS_TEST_DATABASE_URL", "postgres://ignored");
+            let c = Config::load(Some(Path::new("aps.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(c.server.listen.to_string(), "127.0.0.1:5000");
+            assert_eq!(c.demo.citizens, 10);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "aps.toml",
+                "[server]\nlisten = \"127.0.0.1:4000\"\nlistne = 1\n",
+            )?;
+            let err = Config::load(Some(Path::new("aps.toml")))
+                .err()
+                .map(|e| e.to_string());
+            let err = err.unwrap_or_default();
+            assert!(err.contains("listne"), "{err}");
+            jail.create_file("b.toml", "colour = 1\n")?;
+            let err = Config::load(Some(Path::new("b.toml")))
+                .err()
+                .map(|e| e.to_string());
+            assert!(err.unwrap_or_default().contains("colour"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        Jail::expect_with(|jail| {
+            jail.set_env("APS_DATABASE__URL", "postgres://aps:s3cr3t@db:5432/esus");
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            let shown = format!("{c:?}");
+            assert!(!shown.contains("s3cr3t"), "{shown}");
+            assert!(shown.contains("***"));
+            assert_eq!(
+                c.database.backend().map_err(|e| e.to_string())?,
+                Backend::Postgres
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_values() {
+        Jail::expect_with(|jail| {
+            jail.set_env("APS_DATABASE__URL", "mysql://x");
+            assert!(Config::load(None).is_err());
+            Ok(())
+        });
+        Jail::expect_with(|_| {
+            assert!(matches!(
+                Config::load(Some(Path::new("/nonexistent/aps.toml"))),
+                Err(ConfigError::FileNotFound(_))
+            ));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn default_file_parses() {
+        Jail::expect_with(|jail| {
+            jail.create_file("d.toml", DEFAULT_CONFIG_TOML)?;
+            let c = Config::load(Some(Path::new("d.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(c.server.listen.to_string(), "127.0.0.1:3030");
+            Ok(())
+        });
+    }
+}

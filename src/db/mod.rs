@@ -1,0 +1,210 @@
+//! Connecting to the database and running migrations.
+//!
+//! * SQLite: WAL journal, foreign keys and a busy timeout are set on the connect options, so
+//!   they apply to **every** pooled connection (they are per-connection settings).
+//! * PostgreSQL: the app's tables live in schema `sistemaaps`; every connection gets
+//!   `search_path = sistemaaps, public` so app tables resolve first and the PEC tables of
+//!   `public` are read unqualified. The e-SUS mirror is created through a separate connection
+//!   whose search path is `public` only.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use migration::{AppMigrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use secrecy::ExposeSecret;
+
+use crate::config::{Backend, DatabaseConfig};
+
+pub mod sql;
+
+pub const APP_SCHEMA: &str = "sistemaaps";
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database error: {0}")]
+    Db(#[from] sea_orm::DbErr),
+    #[error("cannot create the directory of the SQLite file {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+}
+
+/// Which search path a PostgreSQL connection gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    App,
+    Mirror,
+}
+
+/// Connects the application pool (and creates schema `sistemaaps` on PostgreSQL).
+pub async fn connect(cfg: &DatabaseConfig) -> Result<DatabaseConnection, DbError> {
+    connect_for(cfg, Purpose::App).await
+}
+
+async fn connect_for(
+    cfg: &DatabaseConfig,
+    purpose: Purpose,
+) -> Result<DatabaseConnection, DbError> {
+    let backend = cfg.backend()?;
+    let url = cfg.url.expose_secret().to_string();
+    if backend == Backend::Sqlite {
+        ensure_sqlite_dir(&url)?;
+    }
+    let mut opts = ConnectOptions::new(url);
+    opts.max_connections(cfg.max_connections)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(cfg.acquire_timeout_secs))
+        .sqlx_logging(true)
+        .sqlx_logging_level(log::LevelFilter::Debug)
+        .sqlx_slow_statements_logging_settings(log::LevelFilter::Warn, Duration::from_millis(500));
+    match backend {
+        Backend::Sqlite => {
+            opts.map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10))
+            });
+        }
+        Backend::Postgres => {
+            opts.set_application_name("sistema-aps");
+            match purpose {
+                Purpose::App => opts.set_schema_search_path(format!("{APP_SCHEMA},public")),
+                Purpose::Mirror => opts.set_schema_search_path("public"),
+            };
+        }
+    }
+    let db = sea_orm::Database::connect(opts).await?;
+    if backend == Backend::Postgres && purpose == Purpose::App {
+        db.execute_unprepared(&format!("CREATE SCHEMA IF NOT EXISTS {APP_SCHEMA}"))
+            .await?;
+    }
+    Ok(db)
+}
+
+/// `sqlite://data/x.db?mode=rwc` → creates `data/` when missing.
+fn ensure_sqlite_dir(url: &str) -> Result<(), DbError> {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    if let Some(dir) = std::path::Path::new(path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+/// Runs the application's own migrations.
+pub async fn migrate_app(db: &DatabaseConnection) -> Result<(), DbError> {
+    AppMigrator::up(db, None).await?;
+    Ok(())
+}
+
+/// Creates the e-SUS mirror, refusing (and changing nothing) over a real PEC.
+pub async fn migrate_mirror(cfg: &DatabaseConfig) -> Result<(), DbError> {
+    let db = connect_for(cfg, Purpose::Mirror).await?;
+    let result = migration::mirror::up(&db).await;
+    db.close().await?;
+    result?;
+    Ok(())
+}
+
+/// Whether the PEC (or mirror) tables exist at all.
+pub async fn pec_present(db: &DatabaseConnection) -> Result<bool, DbError> {
+    let sql = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            "SELECT COUNT(*) AS n FROM information_schema.tables \
+             WHERE table_schema = 'public' AND table_name = 'tb_cidadao'"
+        }
+        _ => "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'tb_cidadao'",
+    };
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0)
+        > 0)
+}
+
+/// Whether the PEC tables hold no citizen.
+pub async fn pec_empty(db: &DatabaseConnection) -> Result<bool, DbError> {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM tb_cidadao",
+        ))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0)
+        == 0)
+}
+
+/// Number of app migrations known to this binary and applied in the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MigrationState {
+    pub known: usize,
+    pub applied: usize,
+}
+
+impl MigrationState {
+    pub fn is_current(&self) -> bool {
+        self.applied >= self.known
+    }
+}
+
+/// Reads the app's migration state without creating anything.
+pub async fn migration_state(db: &DatabaseConnection) -> Result<MigrationState, DbError> {
+    let known = AppMigrator::migrations().len();
+    let backend = db.get_database_backend();
+    let exists_sql = match backend {
+        DbBackend::Postgres => format!(
+            "SELECT COUNT(*) AS n FROM information_schema.tables \
+             WHERE table_schema = '{APP_SCHEMA}' AND table_name = 'seaql_migrations'"
+        ),
+        _ => "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'seaql_migrations'"
+            .to_string(),
+    };
+    let exists = db
+        .query_one_raw(Statement::from_string(backend, exists_sql))
+        .await?
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0)
+        > 0;
+    if !exists {
+        return Ok(MigrationState { known, applied: 0 });
+    }
+    let names: std::collections::BTreeSet<String> = AppMigrator::migrations()
+        .iter()
+        .map(|m| m.name().to_string())
+        .collect();
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT version FROM seaql_migrations",
+        ))
+        .await?;
+    let mut applied = 0;
+    for r in rows {
+        if names.contains(&r.try_get::<String>("", "version")?) {
+            applied += 1;
+        }
+    }
+    Ok(MigrationState { known, applied })
+}

@@ -1,0 +1,401 @@
+//! Rebuilds `hypertension_summary` from the PEC tables.
+//!
+//! Population: citizens alive and active (`st_ativo = 1`, `st_faleceu = 0`) whose latest
+//! team link points to an active team, whose current individual registration (if any) is not
+//! inactive, and who hold a current (active or latent) problem coded with the C5 hypertension
+//! list, matched by natural code. Team and micro-area come from the latest team link and the
+//! current registration (`co_unico_ultima_ficha`), never from name matching. Measurements are
+//! reached through every professional act of an encounter (`tb_atend_prof.co_atend`), not only
+//! the one `tb_atend.co_atend_prof` points to.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
+
+use chrono::{NaiveDate, NaiveDateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryResult,
+    TransactionTrait, Value,
+};
+
+use crate::clinical::blood_pressure::{Reading, control_status};
+use crate::clinical::c5::{self, Evidence};
+use crate::clinical::codes::{self, HYPERTENSION_C5};
+use crate::db::sql::{placeholders, statement};
+use crate::store::{hypertension_summary as summary, read_model_status};
+use crate::text::{digits, fold, normalize_cpf};
+
+/// What a refresh did.
+#[derive(Debug, Clone, Copy)]
+pub struct RefreshReport {
+    pub rows: usize,
+    pub duration_ms: u128,
+}
+
+/// The CTE that selects the citizens with a current hypertension problem, and its values.
+fn hypertensive_cte() -> (String, Vec<Value>) {
+    let mut values: Vec<Value> = vec![codes::PROBLEM_ACTIVE.into(), codes::PROBLEM_LATENT.into()];
+    let ciap = HYPERTENSION_C5.ciap;
+    values.extend(ciap.iter().map(|c| Value::from(c.to_string())));
+    let cid_like = HYPERTENSION_C5
+        .cid10_prefixes
+        .iter()
+        .map(|_| "UPPER(REPLACE(cd.nu_cid10, '.', '')) LIKE ?")
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    values.extend(
+        HYPERTENSION_C5
+            .cid10_prefixes
+            .iter()
+            .map(|p| Value::from(format!("{p}%"))),
+    );
+    let sql = format!(
+        "WITH h AS (
+            SELECT DISTINCT pr.co_cidadao
+            FROM tb_problema p
+            JOIN tb_prontuario pr ON pr.co_seq_prontuario = p.co_prontuario
+            JOIN tb_problema_evolucao pe ON pe.co_seq_problema_evolucao = p.co_ultimo_problema_evolucao
+            LEFT JOIN tb_ciap ci ON ci.co_seq_ciap = p.co_ciap
+            LEFT JOIN tb_cid10 cd ON cd.co_cid10 = p.co_cid10
+            WHERE pe.co_situacao_problema IN (?, ?)
+              AND (UPPER(TRIM(ci.co_ciap)) IN ({}) OR {cid_like})
+        )",
+        placeholders(ciap.len())
+    );
+    (sql, values)
+}
+
+async fn query(
+    db: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Vec<QueryResult>, DbErr> {
+    db.query_all_raw(statement(db.get_database_backend(), sql, values))
+        .await
+}
+
+struct Person {
+    name: String,
+    cns: Option<String>,
+    cpf: Option<String>,
+    birth: Option<NaiveDate>,
+    sex: Option<String>,
+    micro_area: Option<String>,
+}
+
+struct Link {
+    ine: String,
+    team: Option<String>,
+    team_active: bool,
+    updated: Option<NaiveDateTime>,
+    id: i64,
+}
+
+/// Rebuilds the summary for `today` (a date in the configured zone).
+pub async fn refresh(db: &DatabaseConnection, today: NaiveDate) -> Result<RefreshReport, DbErr> {
+    let started = Instant::now();
+    let (cte, cte_values) = hypertensive_cte();
+
+    // 1. People, with their current individual registration.
+    let rows = query(
+        db,
+        &format!(
+            "{cte}
+            SELECT c.co_seq_cidadao, c.no_cidadao, c.nu_cpf, c.nu_cns, c.dt_nascimento, c.no_sexo,
+                   ci.nu_micro_area, ci.st_ficha_inativa
+            FROM h
+            JOIN tb_cidadao c ON c.co_seq_cidadao = h.co_cidadao
+            LEFT JOIN tb_cds_cad_individual ci
+                   ON ci.co_unico_ficha = c.co_unico_ultima_ficha AND ci.st_versao_atual = 1
+            WHERE c.st_ativo = 1 AND c.st_faleceu = 0"
+        ),
+        cte_values.clone(),
+    )
+    .await?;
+    let mut people: BTreeMap<i64, Person> = BTreeMap::new();
+    for r in rows {
+        let inactive: Option<i32> = r.try_get("", "st_ficha_inativa")?;
+        if inactive == Some(1) {
+            continue; // left the territory (moved or died) per the latest registration
+        }
+        let id: i64 = r.try_get("", "co_seq_cidadao")?;
+        let sex: Option<String> = r.try_get("", "no_sexo")?;
+        let micro: Option<String> = r.try_get("", "nu_micro_area")?;
+        people.entry(id).or_insert(Person {
+            name: r.try_get::<String>("", "no_cidadao")?.trim().to_string(),
+            cns: r
+                .try_get::<Option<String>>("", "nu_cns")?
+                .map(|s| digits(&s))
+                .filter(|s| !s.is_empty()),
+            cpf: r
+                .try_get::<Option<String>>("", "nu_cpf")?
+                .and_then(|s| normalize_cpf(&s)),
+            birth: r.try_get("", "dt_nascimento")?,
+            sex: sex.and_then(|s| match s.trim().to_uppercase().chars().next() {
+                Some('F') => Some("F".to_string()),
+                Some('M') => Some("M".to_string()),
+                _ => None,
+            }),
+            micro_area: micro
+                .map(|m| m.trim().to_string())
+                .filter(|m| !m.is_empty()),
+        });
+    }
+
+    // 2. Latest team link per person (latest update, then highest link id).
+    let rows = query(
+        db,
+        &format!(
+            "{cte}
+            SELECT v.co_cidadao, v.nu_ine, v.dt_atualizacao_cadastro, v.co_seq_cidadao_vinculacao_eqp,
+                   e.no_equipe, e.st_ativo
+            FROM h
+            JOIN tb_cidadao_vinculacao_equipe v ON v.co_cidadao = h.co_cidadao
+            LEFT JOIN tb_equipe e ON e.nu_ine = v.nu_ine"
+        ),
+        cte_values.clone(),
+    )
+    .await?;
+    let mut links: HashMap<i64, Link> = HashMap::new();
+    for r in rows {
+        let id: i64 = r.try_get("", "co_cidadao")?;
+        let link = Link {
+            ine: r.try_get::<String>("", "nu_ine")?.trim().to_string(),
+            team: r.try_get("", "no_equipe")?,
+            team_active: r.try_get::<Option<i32>>("", "st_ativo")? == Some(1),
+            updated: r.try_get("", "dt_atualizacao_cadastro")?,
+            id: r.try_get("", "co_seq_cidadao_vinculacao_eqp")?,
+        };
+        let newer = |old: &Link| {
+            // None sorts before any date: a dated link wins over an undated one.
+            (link.updated, link.id) > (old.updated, old.id)
+        };
+        match links.get(&id) {
+            Some(old) if !newer(old) => {}
+            _ => {
+                links.insert(id, link);
+            }
+        }
+    }
+
+    // 3. Latest consultation by a physician or nurse (initial listening excluded).
+    let mut values = cte_values.clone();
+    values.push(codes::ACT_INITIAL_LISTENING.into());
+    values.extend(
+        codes::CONSULTATION_CBO_FAMILIES
+            .iter()
+            .map(|f| Value::from(f.to_string())),
+    );
+    let rows = query(
+        db,
+        &format!(
+            "{cte}
+            SELECT pr.co_cidadao, MAX(ap.dt_inicio) AS last_visit
+            FROM h
+            JOIN tb_prontuario pr ON pr.co_cidadao = h.co_cidadao
+            JOIN tb_atend a ON a.co_prontuario = pr.co_seq_prontuario
+            JOIN tb_atend_prof ap ON ap.co_atend = a.co_seq_atend
+            JOIN tb_lotacao l ON l.co_ator_papel = ap.co_lotacao
+            JOIN tb_cbo cb ON cb.co_cbo = l.co_cbo
+            WHERE (ap.tp_atend_prof IS NULL OR ap.tp_atend_prof <> ?)
+              AND SUBSTR(cb.co_cbo_2002, 1, 4) IN ({})
+            GROUP BY pr.co_cidadao",
+            placeholders(codes::CONSULTATION_CBO_FAMILIES.len())
+        ),
+        values,
+    )
+    .await?;
+    let mut last_visit: HashMap<i64, NaiveDate> = HashMap::new();
+    for r in rows {
+        let at: Option<NaiveDateTime> = r.try_get("", "last_visit")?;
+        if let Some(at) = at.filter(|d| d.date() <= today) {
+            last_visit.insert(r.try_get("", "co_cidadao")?, at.date());
+        }
+    }
+
+    // 4. Measurements: blood pressure, weight and height.
+    let rows = query(
+        db,
+        &format!(
+            "{cte}
+            SELECT pr.co_cidadao, m.dt_medicao, m.nu_medicao_pressao_arterial,
+                   m.nu_medicao_peso, m.nu_medicao_altura
+            FROM h
+            JOIN tb_prontuario pr ON pr.co_cidadao = h.co_cidadao
+            JOIN tb_atend a ON a.co_prontuario = pr.co_seq_prontuario
+            JOIN tb_atend_prof ap ON ap.co_atend = a.co_seq_atend
+            JOIN tb_medicao m ON m.co_atend_prof = ap.co_seq_atend_prof"
+        ),
+        cte_values.clone(),
+    )
+    .await?;
+    let mut last_bp: HashMap<i64, (NaiveDateTime, Reading)> = HashMap::new();
+    // (person, day) → (has weight, has height)
+    let mut anthropometry: HashMap<(i64, NaiveDate), (bool, bool)> = HashMap::new();
+    for r in rows {
+        let id: i64 = r.try_get("", "co_cidadao")?;
+        let at: NaiveDateTime = r.try_get("", "dt_medicao")?;
+        if at.date() > today {
+            continue;
+        }
+        let bp: Option<String> = r.try_get("", "nu_medicao_pressao_arterial")?;
+        if let Some(reading) = bp.as_deref().and_then(Reading::parse) {
+            match last_bp.get(&id) {
+                Some((prev, _)) if *prev >= at => {}
+                _ => {
+                    last_bp.insert(id, (at, reading));
+                }
+            }
+        }
+        let weight = positive_number(r.try_get("", "nu_medicao_peso")?);
+        let height = positive_number(r.try_get("", "nu_medicao_altura")?);
+        if weight || height {
+            let e = anthropometry.entry((id, at.date())).or_default();
+            e.0 |= weight;
+            e.1 |= height;
+        }
+    }
+    let mut anthropometry_days: HashMap<i64, Vec<NaiveDate>> = HashMap::new();
+    for ((id, day), (w, h)) in anthropometry {
+        if w && h {
+            anthropometry_days.entry(id).or_default().push(day);
+        }
+    }
+
+    // 5. ACS/TACS home visits that took place, with a motive, in the last 12 months. The PEC
+    //    links the visited person by CNS or CPF only.
+    let mut by_cns: HashMap<&str, i64> = HashMap::new();
+    let mut by_cpf: HashMap<&str, i64> = HashMap::new();
+    for (id, p) in &people {
+        if let Some(cns) = &p.cns {
+            by_cns.insert(cns.as_str(), *id);
+        }
+        if let Some(cpf) = &p.cpf {
+            by_cpf.insert(cpf.as_str(), *id);
+        }
+    }
+    let since = c5::window_start(today, c5::LONG_WINDOW_MONTHS);
+    let mut values: Vec<Value> = codes::ACS_CBO
+        .iter()
+        .map(|c| Value::from(c.to_string()))
+        .collect();
+    values.push(codes::HOME_VISIT_DONE.into());
+    values.push(since.and_hms_opt(0, 0, 0).unwrap_or_default().into());
+    let rows = query(
+        db,
+        &format!(
+            "SELECT vd.nu_cartao_sus, vd.nu_cpf_cidadao, f.dt_ficha
+            FROM tb_cds_visita_domiciliar vd
+            JOIN tb_cds_ficha_visita_domiciliar f ON f.co_seq_cds_ficha_visita_dom = vd.co_cds_ficha_visita_domiciliar
+            JOIN tb_cds_prof p ON p.co_seq_cds_prof = f.co_cds_prof
+            WHERE p.nu_cbo_2002 IN ({})
+              AND vd.co_cds_visita_dom_desfecho = ?
+              AND f.dt_ficha >= ?
+              AND EXISTS (SELECT 1 FROM rl_cds_visita_dom_motivo r
+                          WHERE r.co_cds_visita_domiciliar = vd.co_seq_cds_visita_domiciliar)",
+            placeholders(codes::ACS_CBO.len())
+        ),
+        values,
+    )
+    .await?;
+    let mut acs_visits: HashMap<i64, Vec<NaiveDate>> = HashMap::new();
+    for r in rows {
+        let cns: Option<String> = r.try_get("", "nu_cartao_sus")?;
+        let cpf: Option<String> = r.try_get("", "nu_cpf_cidadao")?;
+        let at: NaiveDateTime = r.try_get("", "dt_ficha")?;
+        let person = cns
+            .map(|c| digits(&c))
+            .and_then(|c| by_cns.get(c.as_str()).copied())
+            .or_else(|| {
+                cpf.and_then(|c| normalize_cpf(&c))
+                    .and_then(|c| by_cpf.get(c.as_str()).copied())
+            });
+        if let Some(id) = person {
+            acs_visits.entry(id).or_default().push(at.date());
+        }
+    }
+
+    // 6. Assemble and replace the summary in one transaction.
+    let mut models = Vec::with_capacity(people.len());
+    for (id, p) in people {
+        let Some(link) = links.remove(&id) else {
+            continue;
+        };
+        if !link.team_active {
+            continue;
+        }
+        let bp = last_bp.get(&id).map(|(at, r)| (at.date(), *r));
+        let evidence = Evidence {
+            last_consultation: last_visit.get(&id).copied(),
+            last_bp: bp.map(|(d, _)| d),
+            anthropometry_days: anthropometry_days.remove(&id).unwrap_or_default(),
+            acs_visits: acs_visits.remove(&id).unwrap_or_default(),
+        };
+        let assessment = c5::assess(&evidence, today);
+        let search_text = [
+            fold(&p.name),
+            p.cns.clone().unwrap_or_default(),
+            p.cpf.clone().unwrap_or_default(),
+        ]
+        .join(" ");
+        models.push(summary::ActiveModel {
+            co_seq_cidadao: Set(id),
+            no_cidadao: Set(p.name),
+            search_text: Set(search_text),
+            nu_cns: Set(p.cns),
+            nu_cpf: Set(p.cpf),
+            dt_nascimento: Set(p.birth),
+            sexo: Set(p.sex),
+            nu_ine: Set(link.ine.clone()),
+            no_equipe: Set(link.team.unwrap_or(link.ine)),
+            micro_area: Set(p.micro_area),
+            last_bp_systolic: Set(bp.map(|(_, r)| r.systolic)),
+            last_bp_diastolic: Set(bp.map(|(_, r)| r.diastolic)),
+            last_bp_date: Set(bp.map(|(d, _)| d)),
+            last_visit_date: Set(evidence.last_consultation),
+            control_status: Set(control_status(bp, today).key().to_string()),
+            c5_visit: Set(assessment.visit),
+            c5_bp: Set(assessment.blood_pressure),
+            c5_anthropometry: Set(assessment.anthropometry),
+            c5_acs_visits: Set(assessment.acs_visits),
+            c5_points: Set(i32::from(assessment.points())),
+            as_of: Set(today),
+        });
+    }
+    let rows = models.len();
+
+    let txn = db.begin().await?;
+    summary::Entity::delete_many().exec(&txn).await?;
+    let mut iter = models.into_iter().peekable();
+    while iter.peek().is_some() {
+        let chunk: Vec<_> = iter.by_ref().take(500).collect();
+        summary::Entity::insert_many(chunk).exec(&txn).await?;
+    }
+    let duration_ms = started.elapsed().as_millis();
+    read_model_status::Entity::delete_by_id(super::READ_MODEL.to_string())
+        .exec(&txn)
+        .await?;
+    read_model_status::Entity::insert(read_model_status::ActiveModel {
+        name: Set(super::READ_MODEL.to_string()),
+        refreshed_at: Set(Utc::now()),
+        as_of: Set(today),
+        duration_ms: Set(i64::try_from(duration_ms).unwrap_or(i64::MAX)),
+        row_count: Set(i64::try_from(rows).unwrap_or(i64::MAX)),
+    })
+    .exec(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(RefreshReport { rows, duration_ms })
+}
+
+/// Whether a PEC text measurement holds a positive number (`'72.5'`, `'72,5'`, `'165'`).
+fn positive_number(text: Option<String>) -> bool {
+    text.and_then(|t| t.trim().replace(',', ".").parse::<f64>().ok())
+        .is_some_and(|v| v.is_finite() && v > 0.0)
+}
+
+/// The last refresh of this read model, if any.
+pub async fn status(db: &DatabaseConnection) -> Result<Option<read_model_status::Model>, DbErr> {
+    read_model_status::Entity::find_by_id(super::READ_MODEL.to_string())
+        .one(db)
+        .await
+}

@@ -1,0 +1,421 @@
+//! The hypertension worklist ("Hipertensos"): filters, sorting, pagination and counters over
+//! the read model. Rows, counters and exports come from the same filter, so their numbers
+//! always agree.
+
+use sea_orm::sea_query::{Expr, Func, LikeExpr};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use crate::clinical::blood_pressure::ControlStatus;
+use crate::clinical::c5::Practice;
+use crate::store::hypertension_summary::{self as summary, Column};
+use crate::text::{digits, fold};
+
+/// Allowed page sizes.
+pub const PER_PAGE_CHOICES: [u64; 4] = [10, 25, 50, 100];
+pub const DEFAULT_PER_PAGE: u64 = 25;
+pub const MAX_PAGE: u64 = 100_000;
+pub const MAX_SEARCH_CHARS: usize = 100;
+
+/// Sort orders offered on the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    Name,
+    /// Fewest C5 points first: who needs the most.
+    PointsAsc,
+    /// Oldest last reading first (never measured first).
+    LastBpAsc,
+    /// Oldest people first.
+    AgeDesc,
+}
+
+impl Sort {
+    pub const ALL: [Sort; 4] = [Sort::Name, Sort::PointsAsc, Sort::LastBpAsc, Sort::AgeDesc];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Sort::Name => "nome",
+            Sort::PointsAsc => "pontos",
+            Sort::LastBpAsc => "afericao",
+            Sort::AgeDesc => "idade",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Sort::Name => "Nome (A–Z)",
+            Sort::PointsAsc => "Menos pontos C5 primeiro",
+            Sort::LastBpAsc => "Aferição mais antiga primeiro",
+            Sort::AgeDesc => "Mais idosos primeiro",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.key() == key)
+    }
+}
+
+/// A validated search: folded words, or digits of a CNS/CPF.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search {
+    /// What the user typed, to show back in the form.
+    pub raw: String,
+    folded: String,
+}
+
+impl Search {
+    /// `None` when the text holds no letter or digit to search for.
+    pub fn new(raw: &str) -> Option<Search> {
+        let trimmed = raw.trim();
+        let only_id = trimmed
+            .chars()
+            .all(|c| c.is_ascii_digit() || " .-/".contains(c));
+        let folded = if only_id {
+            digits(trimmed)
+        } else {
+            fold(trimmed)
+        };
+        (!folded.is_empty()).then(|| Search {
+            raw: trimmed.to_string(),
+            folded,
+        })
+    }
+}
+
+/// Every filter of the list, already validated.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filters {
+    pub team: Option<String>,
+    pub micro_area: Option<String>,
+    pub search: Option<Search>,
+    pub control: Option<ControlStatus>,
+    pub missing: Option<Practice>,
+}
+
+impl Filters {
+    /// Everything but the control-status filter: the base the counters split.
+    fn base_condition(&self) -> Condition {
+        use sea_orm::sea_query::ExprTrait;
+        let mut c = Condition::all();
+        if let Some(team) = &self.team {
+            c = c.add(Column::NuIne.eq(team.as_str()));
+        }
+        if let Some(micro) = &self.micro_area {
+            c = c.add(Column::MicroArea.eq(micro.as_str()));
+        }
+        if let Some(search) = &self.search {
+            let escaped = search
+                .folded
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            c = c.add(
+                Expr::col(Column::SearchText)
+                    .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
+            );
+        }
+        if let Some(p) = self.missing {
+            let col = match p {
+                Practice::Visit => Column::C5Visit,
+                Practice::BloodPressure => Column::C5Bp,
+                Practice::Anthropometry => Column::C5Anthropometry,
+                Practice::AcsVisits => Column::C5AcsVisits,
+            };
+            c = c.add(col.eq(false));
+        }
+        c
+    }
+
+    fn condition(&self) -> Condition {
+        let mut c = self.base_condition();
+        if let Some(s) = self.control {
+            c = c.add(Column::ControlStatus.eq(s.key()));
+        }
+        c
+    }
+}
+
+/// A page request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub page: u64,
+    pub per_page: u64,
+    pub sort: Sort,
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self {
+            page: 1,
+            per_page: DEFAULT_PER_PAGE,
+            sort: Sort::Name,
+        }
+    }
+}
+
+/// The counters above the list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub total: u64,
+    pub controlled: u64,
+    pub uncontrolled: u64,
+    pub no_recent_reading: u64,
+}
+
+impl Counters {
+    pub fn get(&self, s: Option<ControlStatus>) -> u64 {
+        match s {
+            None => self.total,
+            Some(ControlStatus::Controlled) => self.controlled,
+            Some(ControlStatus::Uncontrolled) => self.uncontrolled,
+            Some(ControlStatus::NoRecentReading) => self.no_recent_reading,
+        }
+    }
+}
+
+/// The team's (or micro-area's) C5 result: mean points over everyone in that scope.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Score {
+    pub people: u64,
+    pub points: u64,
+}
+
+impl Score {
+    /// Mean points, 0–100, one decimal.
+    pub fn mean(&self) -> Option<f64> {
+        (self.people > 0).then(|| (self.points as f64 / self.people as f64 * 10.0).round() / 10.0)
+    }
+}
+
+/// One page of the list.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub rows: Vec<summary::Model>,
+    /// Rows matching every filter.
+    pub total: u64,
+    pub counters: Counters,
+    pub score: Score,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+impl Page {
+    pub fn pages(&self) -> u64 {
+        self.total.div_ceil(self.per_page).max(1)
+    }
+}
+
+#[derive(Debug, FromQueryResult)]
+struct CountRow {
+    total: i64,
+    controlled: Option<i64>,
+    uncontrolled: Option<i64>,
+    no_recent: Option<i64>,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct ScoreRow {
+    people: i64,
+    points: Option<i64>,
+}
+
+/// `SUM(CASE WHEN control_status = 'key' THEN 1 ELSE 0 END)`, with the key bound.
+fn count_case(status: ControlStatus) -> Expr {
+    Func::sum(Expr::case(Column::ControlStatus.eq(status.key()), 1).finally(0)).into()
+}
+
+/// Counters for the filters (control-status filter ignored: each counter is one status).
+pub async fn counters(db: &DatabaseConnection, filters: &Filters) -> Result<Counters, DbErr> {
+    let row = summary::Entity::find()
+        .select_only()
+        .column_as(Expr::cust("COUNT(*)"), "total")
+        .column_as(count_case(ControlStatus::Controlled), "controlled")
+        .column_as(count_case(ControlStatus::Uncontrolled), "uncontrolled")
+        .column_as(count_case(ControlStatus::NoRecentReading), "no_recent")
+        .filter(filters.base_condition())
+        .into_model::<CountRow>()
+        .one(db)
+        .await?;
+    let n = |v: i64| u64::try_from(v).unwrap_or(0);
+    Ok(row
+        .map(|r| Counters {
+            total: n(r.total),
+            controlled: n(r.controlled.unwrap_or(0)),
+            uncontrolled: n(r.uncontrolled.unwrap_or(0)),
+            no_recent_reading: n(r.no_recent.unwrap_or(0)),
+        })
+        .unwrap_or_default())
+}
+
+/// C5 score of the team/micro-area scope of the filters (search and practice filters ignored).
+pub async fn score(db: &DatabaseConnection, filters: &Filters) -> Result<Score, DbErr> {
+    let scope = Filters {
+        team: filters.team.clone(),
+        micro_area: filters.micro_area.clone(),
+        ..Default::default()
+    };
+    let row = summary::Entity::find()
+        .select_only()
+        .column_as(Expr::cust("COUNT(*)"), "people")
+        .column_as(Expr::cust("SUM(c5_points)"), "points")
+        .filter(scope.base_condition())
+        .into_model::<ScoreRow>()
+        .one(db)
+        .await?;
+    Ok(row
+        .map(|r| Score {
+            people: u64::try_from(r.people).unwrap_or(0),
+            points: u64::try_from(r.points.unwrap_or(0)).unwrap_or(0),
+        })
+        .unwrap_or_default())
+}
+
+/// Every row matching the filters, in the page's order (for exports and printing).
+pub async fn all_rows(
+    db: &DatabaseConnection,
+    filters: &Filters,
+    sort: Sort,
+) -> Result<Vec<summary::Model>, DbErr> {
+    ordered(summary::Entity::find().filter(filters.condition()), sort)
+        .all(db)
+        .await
+}
+
+fn ordered(q: sea_orm::Select<summary::Entity>, sort: Sort) -> sea_orm::Select<summary::Entity> {
+    let q = match sort {
+        Sort::Name => q,
+        Sort::PointsAsc => q.order_by(Column::C5Points, Order::Asc),
+        Sort::LastBpAsc => q
+            .order_by(
+                Expr::cust("CASE WHEN last_bp_date IS NULL THEN 0 ELSE 1 END"),
+                Order::Asc,
+            )
+            .order_by(Column::LastBpDate, Order::Asc),
+        Sort::AgeDesc => q
+            .order_by(
+                Expr::cust("CASE WHEN dt_nascimento IS NULL THEN 1 ELSE 0 END"),
+                Order::Asc,
+            )
+            .order_by(Column::DtNascimento, Order::Asc),
+    };
+    // Name, then id: a total order, so pages never overlap.
+    q.order_by(Column::NoCidadao, Order::Asc)
+        .order_by(Column::CoSeqCidadao, Order::Asc)
+}
+
+/// One page of the list with its counters and score.
+pub async fn page(
+    db: &DatabaseConnection,
+    filters: &Filters,
+    req: &PageRequest,
+) -> Result<Page, DbErr> {
+    let counters = counters(db, filters).await?;
+    let total = counters.get(filters.control);
+    let score = score(db, filters).await?;
+    let rows = ordered(
+        summary::Entity::find().filter(filters.condition()),
+        req.sort,
+    )
+    .offset((req.page.saturating_sub(1)) * req.per_page)
+    .limit(req.per_page)
+    .all(db)
+    .await?;
+    Ok(Page {
+        rows,
+        total,
+        counters,
+        score,
+        page: req.page,
+        per_page: req.per_page,
+    })
+}
+
+/// A team that has hypertensive people, for the selector.
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
+pub struct TeamOption {
+    pub nu_ine: String,
+    pub no_equipe: String,
+    pub people: i64,
+}
+
+pub async fn teams(db: &DatabaseConnection) -> Result<Vec<TeamOption>, DbErr> {
+    summary::Entity::find()
+        .select_only()
+        .column(Column::NuIne)
+        .column(Column::NoEquipe)
+        .column_as(Expr::cust("COUNT(*)"), "people")
+        .group_by(Column::NuIne)
+        .group_by(Column::NoEquipe)
+        .order_by(Column::NoEquipe, Order::Asc)
+        .into_model::<TeamOption>()
+        .all(db)
+        .await
+}
+
+#[derive(Debug, FromQueryResult)]
+struct MicroAreaRow {
+    micro_area: Option<String>,
+}
+
+/// Micro-areas of a team that have hypertensive people.
+pub async fn micro_areas(db: &DatabaseConnection, team: &str) -> Result<Vec<String>, DbErr> {
+    let rows = summary::Entity::find()
+        .select_only()
+        .column(Column::MicroArea)
+        .distinct()
+        .filter(Column::NuIne.eq(team))
+        .filter(Column::MicroArea.is_not_null())
+        .order_by(Column::MicroArea, Order::Asc)
+        .into_model::<MicroAreaRow>()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().filter_map(|r| r.micro_area).collect())
+}
+
+/// Number of people in the list for one team (0 when the team is unknown).
+pub async fn team_size(db: &DatabaseConnection, team: &str) -> Result<u64, DbErr> {
+    summary::Entity::find()
+        .filter(Column::NuIne.eq(team))
+        .count(db)
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_folds_names_and_keeps_id_digits() {
+        let s = Search::new("  José d'Ávila ").map(|s| s.folded);
+        assert_eq!(s.as_deref(), Some("JOSE D AVILA"));
+        let s = Search::new("123.456.789-09").map(|s| s.folded);
+        assert_eq!(s.as_deref(), Some("12345678909"));
+        assert!(Search::new("%%").is_none());
+        assert!(Search::new("   ").is_none());
+        assert!(Search::new("'\"").is_none());
+    }
+
+    #[test]
+    fn sort_keys_round_trip() {
+        for s in Sort::ALL {
+            assert_eq!(Sort::from_key(s.key()), Some(s));
+        }
+        assert_eq!(Sort::from_key("zzz"), None);
+    }
+
+    #[test]
+    fn score_mean() {
+        assert_eq!(
+            Score {
+                people: 3,
+                points: 175
+            }
+            .mean(),
+            Some(58.3)
+        );
+        assert_eq!(Score::default().mean(), None);
+    }
+}

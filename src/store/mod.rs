@@ -1,0 +1,4 @@
+//! Entities of the application's own tables (schema `sistemaaps` on PostgreSQL).
+
+pub mod hypertension_summary;
+pub mod read_model_status;

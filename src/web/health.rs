@@ -1,0 +1,67 @@
+//! Liveness and readiness probes.
+
+use std::time::Instant;
+
+use poem::http::StatusCode;
+use poem::web::{Data, Json};
+use poem::{IntoResponse, Response, handler};
+use sea_orm::ConnectionTrait;
+use serde_json::json;
+
+use super::AppState;
+
+/// Liveness: the process answers. No I/O.
+#[handler]
+pub fn health() -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// Readiness: the database answers and the app's migrations are current; 503 otherwise, with
+/// the reason in the JSON body.
+#[handler]
+pub async fn ready(Data(state): Data<&AppState>) -> Response {
+    let started = Instant::now();
+    let ping = state.db.execute_unprepared("SELECT 1").await;
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if let Err(e) = ping {
+        tracing::warn!(error = %e, "readiness: database unreachable");
+        return unavailable(json!({ "status": "unavailable", "reason": "database unreachable" }));
+    }
+    let migrations = match crate::db::migration_state(&state.db).await {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness: cannot read migrations");
+            return unavailable(
+                json!({ "status": "unavailable", "reason": "cannot read migration state" }),
+            );
+        }
+    };
+    if !migrations.is_current() {
+        return unavailable(json!({
+            "status": "unavailable",
+            "reason": "migrations pending",
+            "migrations": { "known": migrations.known, "applied": migrations.applied },
+        }));
+    }
+    let read_model = crate::hypertension::read_model::status(&state.db)
+        .await
+        .ok()
+        .flatten();
+    Json(json!({
+        "status": "ready",
+        "database": { "reachable": true, "latency_ms": (latency_ms * 10.0).round() / 10.0 },
+        "migrations": { "known": migrations.known, "applied": migrations.applied },
+        "read_model": read_model.map(|s| json!({
+            "refreshed_at": s.refreshed_at.to_rfc3339(),
+            "age_seconds": (chrono::Utc::now() - s.refreshed_at).num_seconds(),
+            "rows": s.row_count,
+        })),
+    }))
+    .into_response()
+}
+
+fn unavailable(body: serde_json::Value) -> Response {
+    Json(body)
+        .with_status(StatusCode::SERVICE_UNAVAILABLE)
+        .into_response()
+}

@@ -1,0 +1,550 @@
+//! The hypertension worklist page (`/hipertensos`): counters that are filters, a GET filter
+//! form, the list and its pagination. One handler serves the full page, or — for htmx — only
+//! the `#painel` fragment it swaps; the URL always reflects what is shown.
+
+use maud::{Markup, html};
+use poem::http::header;
+use poem::web::Data;
+use poem::{IntoResponse, Request, Response, handler};
+
+use crate::clinical::age;
+use crate::clinical::blood_pressure::ControlStatus;
+use crate::clinical::c5::{self, Practice};
+use crate::hypertension::worklist::{
+    self, Filters, MAX_PAGE, MAX_SEARCH_CHARS, PER_PAGE_CHOICES, Page, PageRequest, Search, Sort,
+    TeamOption,
+};
+use crate::store::hypertension_summary as summary;
+
+use super::error::WebError;
+use super::htmx::HxRequest;
+use super::layout;
+use super::{AppState, format, paths};
+
+/// URL key of a control status.
+fn control_param(s: ControlStatus) -> &'static str {
+    match s {
+        ControlStatus::Controlled => "controlada",
+        ControlStatus::Uncontrolled => "nao_controlada",
+        ControlStatus::NoRecentReading => "sem_afericao",
+    }
+}
+
+fn control_from_param(v: &str) -> Option<ControlStatus> {
+    [
+        ControlStatus::Controlled,
+        ControlStatus::Uncontrolled,
+        ControlStatus::NoRecentReading,
+    ]
+    .into_iter()
+    .find(|s| control_param(*s) == v)
+}
+
+/// The list's query string, parsed and validated, with Portuguese messages for the person.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListQuery {
+    pub filters: Filters,
+    pub page: PageRequest,
+}
+
+impl ListQuery {
+    pub fn parse(query: &str) -> Result<ListQuery, String> {
+        let mut q = ListQuery::default();
+        for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            let v = value.trim();
+            match key.as_ref() {
+                "equipe" if !v.is_empty() => {
+                    if v.len() > 20 || !v.chars().all(|c| c.is_ascii_digit()) {
+                        return Err(
+                            "A equipe informada não é válida: use o código INE (só números)."
+                                .into(),
+                        );
+                    }
+                    q.filters.team = Some(v.to_string());
+                }
+                "microarea" if !v.is_empty() => {
+                    if v.chars().count() > 10 || !v.chars().all(|c| c.is_ascii_alphanumeric()) {
+                        return Err("A microárea informada não é válida.".into());
+                    }
+                    q.filters.micro_area = Some(v.to_string());
+                }
+                "busca" if !v.is_empty() => {
+                    if v.chars().count() > MAX_SEARCH_CHARS {
+                        return Err(format!(
+                            "A busca aceita no máximo {MAX_SEARCH_CHARS} caracteres. Digite parte do nome, o CNS ou o CPF."
+                        ));
+                    }
+                    q.filters.search = Some(Search::new(v).ok_or(
+                        "A busca precisa de letras ou números: digite parte do nome, o CNS ou o CPF.",
+                    )?);
+                }
+                "controle" if !v.is_empty() => {
+                    q.filters.control = Some(control_from_param(v).ok_or(
+                        "Situação da pressão desconhecida. Use controlada, nao_controlada ou sem_afericao.",
+                    )?);
+                }
+                "pratica" if !v.is_empty() => {
+                    q.filters.missing = Some(
+                        Practice::from_letter(v)
+                            .ok_or("Boa prática desconhecida. Use A, B, C ou D.")?,
+                    );
+                }
+                "ordem" if !v.is_empty() => {
+                    q.page.sort = Sort::from_key(v).ok_or("Ordenação desconhecida.")?;
+                }
+                "pagina" if !v.is_empty() => {
+                    q.page.page = v
+                        .parse::<u64>()
+                        .ok()
+                        .filter(|p| (1..=MAX_PAGE).contains(p))
+                        .ok_or("O número da página deve ser um número inteiro a partir de 1.")?;
+                }
+                "por_pagina" if !v.is_empty() => {
+                    q.page.per_page = v
+                        .parse::<u64>()
+                        .ok()
+                        .filter(|n| PER_PAGE_CHOICES.contains(n))
+                        .ok_or("Quantidade por página inválida. Use 10, 25, 50 ou 100.")?;
+                }
+                _ => {}
+            }
+        }
+        Ok(q)
+    }
+
+    /// The query string of this view, with optional changes; defaults are left out so URLs
+    /// stay short and shareable.
+    pub fn to_query(&self) -> String {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        let f = &self.filters;
+        if let Some(t) = &f.team {
+            s.append_pair("equipe", t);
+        }
+        if let Some(m) = &f.micro_area {
+            s.append_pair("microarea", m);
+        }
+        if let Some(b) = &f.search {
+            s.append_pair("busca", &b.raw);
+        }
+        if let Some(c) = f.control {
+            s.append_pair("controle", control_param(c));
+        }
+        if let Some(p) = f.missing {
+            s.append_pair("pratica", p.letter());
+        }
+        if self.page.sort != Sort::default() {
+            s.append_pair("ordem", self.page.sort.key());
+        }
+        if self.page.per_page != worklist::DEFAULT_PER_PAGE {
+            s.append_pair("por_pagina", &self.page.per_page.to_string());
+        }
+        if self.page.page != 1 {
+            s.append_pair("pagina", &self.page.page.to_string());
+        }
+        s.finish()
+    }
+
+    fn href(&self) -> String {
+        let q = self.to_query();
+        if q.is_empty() {
+            paths::HYPERTENSION.to_string()
+        } else {
+            format!("{}?{q}", paths::HYPERTENSION)
+        }
+    }
+
+    fn with_control(&self, c: Option<ControlStatus>) -> ListQuery {
+        let mut q = self.clone();
+        q.filters.control = c;
+        q.page.page = 1;
+        q
+    }
+
+    fn with_page(&self, page: u64) -> ListQuery {
+        let mut q = self.clone();
+        q.page.page = page;
+        q
+    }
+
+    fn without_filters(&self) -> ListQuery {
+        let mut q = ListQuery::default();
+        q.filters.team = self.filters.team.clone();
+        q
+    }
+}
+
+/// Everything the panel shows.
+struct View<'a> {
+    query: &'a ListQuery,
+    teams: &'a [TeamOption],
+    micro_areas: &'a [String],
+    page: &'a Page,
+    today: chrono::NaiveDate,
+}
+
+#[handler]
+pub async fn list(
+    req: &Request,
+    hx: HxRequest,
+    Data(state): Data<&AppState>,
+) -> Result<Response, WebError> {
+    let query = ListQuery::parse(req.uri().query().unwrap_or("")).map_err(WebError::BadRequest)?;
+    let db = &state.db;
+    let teams = worklist::teams(db).await?;
+    if let Some(team) = &query.filters.team
+        && !teams.iter().any(|t| &t.nu_ine == team)
+    {
+        return Err(WebError::BadRequest(
+            "Equipe não encontrada: escolha uma equipe da lista.".into(),
+        ));
+    }
+    let micro_areas = match &query.filters.team {
+        Some(team) => worklist::micro_areas(db, team).await?,
+        None => Vec::new(),
+    };
+    let page = worklist::page(db, &query.filters, &query.page).await?;
+    let view = View {
+        query: &query,
+        teams: &teams,
+        micro_areas: &micro_areas,
+        page: &page,
+        today: state.today(),
+    };
+    let panel = panel(&view);
+    let body = if hx.fragment {
+        panel
+    } else {
+        let footer = state.footer().await;
+        layout::page("Hipertensos", Some(paths::HYPERTENSION), &footer, panel)
+    };
+    Ok(body
+        .with_header(header::VARY, "HX-Request")
+        .with_header(header::CACHE_CONTROL, "no-store")
+        .into_response())
+}
+
+fn panel(v: &View) -> Markup {
+    html! {
+        div id="painel" hx-boost="true" hx-target="#painel" hx-swap="outerHTML" hx-indicator="#carregando" {
+            div class="page-head" {
+                h1 { "Hipertensos" }
+                p class="lead" {
+                    "Pessoas com hipertensão (CIAP K86/K87 ou CID I10–I15) ativas no território. "
+                    "Situação da pressão pela última aferição; boas práticas do indicador C5."
+                }
+            }
+            (filters(v))
+            (counters(v))
+            (rows_section(v))
+        }
+    }
+}
+
+fn filters(v: &View) -> Markup {
+    let f = &v.query.filters;
+    let p = &v.query.page;
+    html! {
+        form class="filters" role="search" method="get" action=(paths::HYPERTENSION)
+            hx-get=(paths::HYPERTENSION) hx-push-url="true"
+            hx-trigger="change, submit, input changed delay:500ms from:#busca" {
+            div class="field" {
+                label for="equipe" { "Equipe" }
+                select id="equipe" name="equipe" {
+                    option value="" { "Todas as equipes" }
+                    @for t in v.teams {
+                        option value=(t.nu_ine) title=(format!("INE {}", t.nu_ine)) selected[f.team.as_deref() == Some(t.nu_ine.as_str())] {
+                            (t.no_equipe) " (" (format::int(u64::try_from(t.people).unwrap_or(0))) ")"
+                        }
+                    }
+                }
+            }
+            div class="field" {
+                label for="microarea" { "Microárea" }
+                select id="microarea" name="microarea" disabled[f.team.is_none()] {
+                    option value="" { @if f.team.is_none() { "Escolha uma equipe" } @else { "Todas as microáreas" } }
+                    @for m in v.micro_areas {
+                        option value=(m) selected[f.micro_area.as_deref() == Some(m.as_str())] { (m) }
+                    }
+                }
+            }
+            div class="field" {
+                label for="busca" { "Nome, CNS ou CPF" }
+                input type="search" id="busca" name="busca" maxlength=(MAX_SEARCH_CHARS)
+                    value=[f.search.as_ref().map(|s| s.raw.as_str())] autocomplete="off";
+            }
+            div class="field" {
+                label for="controle" { "Pressão arterial" }
+                select id="controle" name="controle" {
+                    option value="" { "Todas" }
+                    @for s in [ControlStatus::Controlled, ControlStatus::Uncontrolled, ControlStatus::NoRecentReading] {
+                        option value=(control_param(s)) selected[f.control == Some(s)] { (s.label()) }
+                    }
+                }
+            }
+            div class="field" {
+                label for="pratica" { "Falta a boa prática" }
+                select id="pratica" name="pratica" {
+                    option value="" { "Qualquer" }
+                    @for pr in Practice::ALL {
+                        option value=(pr.letter()) selected[f.missing == Some(pr)] { (pr.letter()) " — " (pr.description()) }
+                    }
+                }
+            }
+            div class="field" {
+                label for="ordem" { "Ordenar por" }
+                select id="ordem" name="ordem" {
+                    @for s in Sort::ALL {
+                        option value=(s.key()) selected[p.sort == s] { (s.label()) }
+                    }
+                }
+            }
+            div class="field" {
+                label for="por_pagina" { "Por página" }
+                select id="por_pagina" name="por_pagina" {
+                    @for n in PER_PAGE_CHOICES {
+                        option value=(n) selected[p.per_page == n] { (n) }
+                    }
+                }
+            }
+            div class="filter-actions" {
+                button type="submit" class="button" { "Filtrar" }
+                a class="button button-secondary" href=(v.query.without_filters().href()) { "Limpar filtros" }
+                span id="carregando" class="htmx-indicator" aria-hidden="true" { "Carregando…" }
+            }
+        }
+    }
+}
+
+fn counters(v: &View) -> Markup {
+    let c = &v.page.counters;
+    let active = v.query.filters.control;
+    let card = |status: Option<ControlStatus>, class: &str, label: &str| {
+        let n = c.get(status);
+        let is_active = active == status;
+        html! {
+            a class=(format!("counter {class}{}", if is_active { " counter-active" } else { "" }))
+                href=(v.query.with_control(status).href())
+                aria-current=[is_active.then_some("true")] {
+                span class="counter-value" { (format::int(n)) }
+                span class="counter-label" { (label) }
+            }
+        }
+    };
+    let scope = match (&v.query.filters.team, &v.query.filters.micro_area) {
+        (Some(_), Some(m)) => format!("da microárea {m}"),
+        (Some(_), None) => "da equipe".to_string(),
+        _ => "do município".to_string(),
+    };
+    html! {
+        section class="counters" aria-label="Resumo" {
+            (card(None, "", "Hipertensos"))
+            (card(Some(ControlStatus::Controlled), "counter-ok", "Pressão controlada"))
+            (card(Some(ControlStatus::Uncontrolled), "counter-bad", "Pressão não controlada"))
+            (card(Some(ControlStatus::NoRecentReading), "counter-warn", "Sem aferição recente"))
+            div class="counter counter-score" title=(c5::EDITION) {
+                span class="counter-value" {
+                    @match v.page.score.mean() {
+                        Some(m) => { (format::decimal1(m)) }
+                        None => { "—" }
+                    }
+                }
+                span class="counter-label" { "Pontuação C5 " (scope) " (de 0 a 100)" }
+            }
+        }
+    }
+}
+
+fn rows_section(v: &View) -> Markup {
+    let page = v.page;
+    let first = (page.page - 1) * page.per_page + 1;
+    let last = (first + page.rows.len() as u64).saturating_sub(1);
+    html! {
+        @if page.rows.is_empty() {
+            div class="empty-state" {
+                @if page.total == 0 {
+                    p { "Nenhum hipertenso " (scope_words(v)) " com os filtros atuais." }
+                    a href=(v.query.without_filters().href()) { "Limpar filtros" }
+                } @else {
+                    p { "A página " (page.page) " não existe: a lista tem " (page.pages()) " página(s)." }
+                    a href=(v.query.with_page(1).href()) { "Ir para a primeira página" }
+                }
+            }
+        } @else {
+            p class="result-summary" {
+                "Mostrando " (format::int(first)) "–" (format::int(last)) " de " (format::int(page.total))
+            }
+            div class="table-wrap" {
+                table class="worklist" {
+                    caption class="visually-hidden" { "Lista de acompanhamento de hipertensos" }
+                    thead {
+                        tr {
+                            th scope="col" { "Paciente" }
+                            th scope="col" { "Equipe e microárea" }
+                            th scope="col" class="num" { "Última PA" }
+                            th scope="col" { "Situação da PA" }
+                            th scope="col" { "Última consulta" }
+                            th scope="col" { "Boas práticas C5" }
+                            th scope="col" class="num" { "Pontos C5" }
+                        }
+                    }
+                    tbody {
+                        @for r in &page.rows { (row(r, v.today)) }
+                    }
+                }
+            }
+            (legend())
+            (pagination(v))
+        }
+    }
+}
+
+fn scope_words(v: &View) -> String {
+    match (&v.query.filters.team, &v.query.filters.micro_area) {
+        (Some(_), Some(m)) => format!("nesta equipe, microárea {m},"),
+        (Some(_), None) => "nesta equipe".into(),
+        _ => "no município".into(),
+    }
+}
+
+fn row(r: &summary::Model, today: chrono::NaiveDate) -> Markup {
+    let status =
+        ControlStatus::from_key(&r.control_status).unwrap_or(ControlStatus::NoRecentReading);
+    let badge = match status {
+        ControlStatus::Controlled => "badge badge-ok",
+        ControlStatus::Uncontrolled => "badge badge-bad",
+        ControlStatus::NoRecentReading => "badge badge-warn",
+    };
+    let met = |p: Practice| match p {
+        Practice::Visit => r.c5_visit,
+        Practice::BloodPressure => r.c5_bp,
+        Practice::Anthropometry => r.c5_anthropometry,
+        Practice::AcsVisits => r.c5_acs_visits,
+    };
+    html! {
+        tr {
+            td {
+                span class="patient-name" { (r.no_cidadao) }
+                span class="patient-meta" {
+                    @if let Some(b) = r.dt_nascimento { (age::years(b, today)) " a" } @else { "idade ?" }
+                    @if let Some(s) = &r.sexo { " · " (s) }
+                    @if let Some(cns) = &r.nu_cns { " · CNS " (cns) }
+                }
+            }
+            td {
+                span title=(format!("INE {}", r.nu_ine)) { (r.no_equipe) }
+                span class="patient-meta" {
+                    @match &r.micro_area { Some(m) => { "Microárea " (m) } None => { "Sem microárea" } }
+                }
+            }
+            td class="num" {
+                @match (r.last_bp_systolic, r.last_bp_diastolic, r.last_bp_date) {
+                    (Some(s), Some(d), Some(at)) => {
+                        (format::bp(s, d))
+                        span class="patient-meta" { (format::date(at)) }
+                    }
+                    _ => { "Nunca aferida" }
+                }
+            }
+            td { span class=(badge) { (status.label()) } }
+            td {
+                @match r.last_visit_date { Some(d) => { (format::date(d)) } None => { "Sem registro" } }
+            }
+            td {
+                ul class="practices" aria-label="Boas práticas C5" {
+                    @for p in Practice::ALL {
+                        @if met(p) {
+                            li class="practice practice-met" title=(format!("{}: feita", p.description())) {
+                                (p.letter()) span class="visually-hidden" { " feita" }
+                            }
+                        } @else {
+                            li class="practice practice-missing" title=(format!("{}: falta", p.description())) {
+                                (p.letter()) span class="visually-hidden" { " falta" }
+                            }
+                        }
+                    }
+                }
+            }
+            td class="num" { (r.c5_points) }
+        }
+    }
+}
+
+fn legend() -> Markup {
+    html! {
+        dl class="legend" {
+            @for p in Practice::ALL {
+                dt { (p.letter()) }
+                dd { (p.description()) " (25 pontos)." }
+            }
+        }
+    }
+}
+
+fn pagination(v: &View) -> Markup {
+    let page = v.page;
+    let pages = page.pages();
+    html! {
+        nav class="pagination" aria-label="Paginação" {
+            @if page.page > 1 {
+                a rel="prev" href=(v.query.with_page(page.page - 1).href()) { "Anterior" }
+            }
+            span class="page-current" aria-current="page" { "Página " (page.page) " de " (pages) }
+            @if page.page < pages {
+                a rel="next" href=(v.query.with_page(page.page + 1).href()) { "Próxima" }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_rebuilds_the_query() {
+        let q = ListQuery::parse("equipe=0000000001&microarea=03&busca=Jos%C3%A9&controle=nao_controlada&pratica=b&ordem=pontos&pagina=2&por_pagina=50")
+            .unwrap_or_default();
+        assert_eq!(q.filters.team.as_deref(), Some("0000000001"));
+        assert_eq!(q.filters.control, Some(ControlStatus::Uncontrolled));
+        assert_eq!(q.filters.missing, Some(Practice::BloodPressure));
+        assert_eq!(
+            q.page,
+            PageRequest {
+                page: 2,
+                per_page: 50,
+                sort: Sort::PointsAsc
+            }
+        );
+        let again = ListQuery::parse(&q.to_query()).unwrap_or_default();
+        assert_eq!(again, q);
+        assert_eq!(ListQuery::default().to_query(), "");
+    }
+
+    #[test]
+    fn rejects_bad_input_in_portuguese() {
+        let long = "a".repeat(10_000);
+        for bad in [
+            "pagina=-1".to_string(),
+            "pagina=abc".into(),
+            "pagina=0".into(),
+            "por_pagina=100000".into(),
+            "equipe=abc".into(),
+            "controle=talvez".into(),
+            "pratica=E".into(),
+            "ordem=x".into(),
+            format!("busca={long}"),
+            "busca=%25%25".into(),
+            "microarea=%27%3B--".into(),
+        ] {
+            let err = ListQuery::parse(&bad).err();
+            assert!(err.is_some(), "{bad} should be rejected");
+        }
+        // Quotes inside a name are fine: D'Ávila.
+        assert!(ListQuery::parse("busca=D%27%C3%81vila").is_ok());
+        // Empty values mean "no filter".
+        assert_eq!(
+            ListQuery::parse("equipe=&busca=&pagina="),
+            Ok(ListQuery::default())
+        );
+    }
+}

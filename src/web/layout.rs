@@ -1,0 +1,90 @@
+//! The page shell: header with the program navigation, content, footer with version and data
+//! freshness. No inline script or style: htmx is configured by a meta tag.
+
+use maud::{DOCTYPE, Markup, html};
+
+use super::assets;
+use super::paths;
+
+/// htmx settings compatible with the CSP (no injected styles, no eval, no inline scripts) and
+/// with full-page history restoration from the server.
+const HTMX_CONFIG: &str = r#"{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"historyCacheSize":0,"selfRequestsOnly":true}"#;
+
+/// The programs in the navigation, in the order teams think of them.
+const PROGRAMS: &[(&str, Option<&str>)] = &[
+    ("Hipertensão", Some(paths::HYPERTENSION)),
+    ("Diabetes", None),
+    ("Planejamento familiar", None),
+    ("Adolescentes", None),
+    ("Pré-natal", None),
+    ("Domicílios", None),
+    ("Rastreamento", None),
+    ("Indicadores", None),
+];
+
+/// What the footer says about the data.
+pub struct Footer {
+    pub freshness: Option<String>,
+}
+
+pub fn page(title: &str, current: Option<&str>, footer: &Footer, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="pt-BR" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="htmx-config" content=(HTMX_CONFIG);
+                title { (title) " · Sistema APS" }
+                link rel="stylesheet" href=(assets::url("app.css"));
+                script src=(assets::url(super::HTMX_ASSET)) defer {}
+            }
+            body {
+                a class="skip-link" href="#conteudo" { "Pular para o conteúdo" }
+                header class="site-header" {
+                    a class="brand" href="/" { "Sistema APS" }
+                    nav class="program-nav" aria-label="Programas" {
+                        ul {
+                            @for (label, href) in PROGRAMS {
+                                li {
+                                    @if let Some(href) = href {
+                                        @if current == Some(*href) {
+                                            a href=(href) aria-current="page" { (label) }
+                                        } @else {
+                                            a href=(href) { (label) }
+                                        }
+                                    } @else {
+                                        span class="nav-soon" title="Em breve" { (label) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                main id="conteudo" class="page" { (body) }
+                footer class="site-footer" {
+                    span { "Sistema APS " (env!("CARGO_PKG_VERSION")) }
+                    @if let Some(f) = &footer.freshness {
+                        span class="freshness" { (f) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A full error page with a message and a way out.
+pub fn error_page(title: &str, message: &str, footer: &Footer) -> Markup {
+    page(
+        title,
+        None,
+        footer,
+        html! {
+            div class="error-page" {
+                h1 { (title) }
+                p { (message) }
+                p { a href=(paths::HYPERTENSION) { "Voltar para a lista de hipertensos" } }
+            }
+        },
+    )
+}

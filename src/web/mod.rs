@@ -1,0 +1,94 @@
+//! The web interface: poem routes, maud views and htmx conventions. Handlers stay thin: they
+//! validate input and call the program modules; they never write SQL.
+
+pub mod assets;
+pub mod error;
+pub mod format;
+pub mod health;
+pub mod htmx;
+pub mod hypertension;
+pub mod layout;
+pub mod paths;
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use poem::error::ResponseError;
+use poem::http::StatusCode;
+use poem::middleware::SetHeader;
+use poem::web::Redirect;
+use poem::{Endpoint, EndpointExt, IntoResponse, Route, get, handler};
+use sea_orm::DatabaseConnection;
+
+use crate::config::Config;
+
+/// The vendored htmx build (see `assets/vendor/README.md`).
+pub const HTMX_ASSET: &str = "vendor/htmx-2.0.11.min.js";
+
+/// The Content-Security-Policy of every response: nothing inline, nothing from elsewhere.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    /// Today in the configured time zone (the PEC stores local dates).
+    pub fn today(&self) -> chrono::NaiveDate {
+        Utc::now()
+            .with_timezone(&self.config.time_zone)
+            .date_naive()
+    }
+
+    /// The footer, with how old the derived data is.
+    pub async fn footer(&self) -> layout::Footer {
+        let freshness = match crate::hypertension::read_model::status(&self.db).await {
+            Ok(Some(s)) => {
+                let minutes = (Utc::now() - s.refreshed_at).num_minutes();
+                Some(format!("Dados do PEC atualizados {}", format::ago(minutes)))
+            }
+            Ok(None) => Some("Dados do PEC ainda não processados".to_string()),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the read-model status");
+                None
+            }
+        };
+        layout::Footer { freshness }
+    }
+}
+
+#[handler]
+fn home() -> Redirect {
+    Redirect::see_other(paths::HYPERTENSION)
+}
+
+/// All routes with the security headers and the HTML 404 page.
+pub fn routes(state: AppState) -> impl Endpoint<Output = poem::Response> {
+    Route::new()
+        .at(paths::HOME, get(home))
+        .at(paths::HYPERTENSION, get(hypertension::list))
+        .at(paths::HEALTH, get(health::health))
+        .at(paths::READY, get(health::ready))
+        .at("/assets/*path", get(assets::serve))
+        .catch_error(|_: poem::error::NotFoundError| async {
+            error::WebError::NotFound.as_response()
+        })
+        .catch_error(|_: poem::error::MethodNotAllowedError| async {
+            error::WebError::BadRequest("Método não permitido para este endereço.".into())
+                .as_response()
+                .with_status(StatusCode::METHOD_NOT_ALLOWED)
+                .into_response()
+        })
+        .data(state)
+        .with(
+            SetHeader::new()
+                .overriding("Content-Security-Policy", CSP)
+                .overriding("X-Content-Type-Options", "nosniff")
+                .overriding("Referrer-Policy", "same-origin")
+                .overriding("X-Frame-Options", "DENY"),
+        )
+}

@@ -1,0 +1,49 @@
+//! Liveness and readiness.
+
+use sea_orm::ConnectionTrait;
+
+use crate::helpers::{Backend, Start, TestApp, TestDb, backends, body};
+
+#[tokio::test]
+async fn health_and_ready() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        let resp = app.get("/health").await;
+        resp.assert_status_is_ok();
+        let resp = app.get("/ready").await;
+        resp.assert_status_is_ok();
+        let json: serde_json::Value = serde_json::from_str(&body(resp).await).expect("json");
+        assert_eq!(json["status"], "ready", "{backend:?}");
+        assert_eq!(json["migrations"]["known"], json["migrations"]["applied"]);
+    }
+}
+
+#[tokio::test]
+async fn ready_is_503_when_migrations_are_pending() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let config = sistema_aps::config::Config::with_database_url(&db.url);
+        let conn = sistema_aps::db::connect(&config.database)
+            .await
+            .expect("connect");
+        let state = sistema_aps::web::AppState {
+            db: conn,
+            config: std::sync::Arc::new(config),
+        };
+        let client = poem::test::TestClient::new(sistema_aps::web::routes(state.clone()));
+        let resp = client.get("/ready").send().await;
+        resp.assert_status(poem::http::StatusCode::SERVICE_UNAVAILABLE);
+        let json: serde_json::Value = serde_json::from_str(&body(resp).await).expect("json");
+        assert_eq!(json["reason"], "migrations pending", "{backend:?}");
+        // Liveness does not care.
+        client.get("/health").send().await.assert_status_is_ok();
+        // A closed database is not ready either.
+        if backend == Backend::Sqlite {
+            state
+                .db
+                .execute_unprepared("SELECT 1")
+                .await
+                .expect("db answers");
+        }
+    }
+}

@@ -1,0 +1,419 @@
+//! The hypertension worklist: population, rules end to end, filters, counters, bad input.
+
+use crate::fixture::{
+    ACS, Coding, Fixture, NOT_ACS, NURSE, PHYSICIAN, Person, TEAM_A, TEAM_B, TEAM_INACTIVE,
+    TECHNICIAN,
+};
+use crate::helpers::{Start, TestApp, backends, body, html, select, text_of};
+
+/// Names in the rendered list, in order.
+fn names(page: &str) -> Vec<String> {
+    let doc = html(page);
+    select(&doc, "table.worklist tbody tr .patient-name")
+        .iter()
+        .map(text_of)
+        .collect()
+}
+
+fn counter(page: &str, class: &str) -> u64 {
+    let doc = html(page);
+    let sel = format!(".counters .{class} .counter-value");
+    select(&doc, &sel)
+        .first()
+        .map(|e| text_of(e).replace('.', ""))
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("no counter {class}"))
+}
+
+/// The row of one person, as text.
+fn row_text(page: &str, name: &str) -> String {
+    let doc = html(page);
+    select(&doc, "table.worklist tbody tr")
+        .iter()
+        .map(text_of)
+        .find(|t| t.contains(name))
+        .unwrap_or_else(|| panic!("{name} not in the list"))
+}
+
+#[tokio::test]
+async fn population_follows_the_rules() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        let mut f = Fixture::new(&app).await;
+        f.person(&Person::new(1, "ANA ATIVA K86", TEAM_A, "01"))
+            .await;
+        f.person(&Person {
+            coding: Coding::CidI119Latent,
+            ..Person::new(2, "BRUNO LATENTE I11", TEAM_A, "02")
+        })
+        .await;
+        f.person(&Person {
+            coding: Coding::Resolved,
+            ..Person::new(3, "CARLA RESOLVIDA", TEAM_A, "01")
+        })
+        .await;
+        f.person(&Person {
+            coding: Coding::NotHypertensive,
+            ..Person::new(4, "DAVI ASMA", TEAM_A, "01")
+        })
+        .await;
+        f.person(&Person {
+            deceased: true,
+            ..Person::new(5, "ELSA FALECIDA", TEAM_A, "01")
+        })
+        .await;
+        f.person(&Person {
+            active: false,
+            ..Person::new(6, "FABIO INATIVO", TEAM_A, "01")
+        })
+        .await;
+        f.person(&Person::new(7, "GABI EQUIPE INATIVA", TEAM_INACTIVE, "01"))
+            .await;
+        f.person(&Person::new(8, "HUGO EQUIPE B", TEAM_B, "05"))
+            .await;
+        app.refresh().await;
+        let page = body(app.get("/hipertensos").await).await;
+        assert_eq!(
+            names(&page),
+            vec!["ANA ATIVA K86", "BRUNO LATENTE I11", "HUGO EQUIPE B"],
+            "{backend:?}"
+        );
+        assert_eq!(
+            counter(
+                &page,
+                "counter:not(.counter-ok):not(.counter-bad):not(.counter-warn):not(.counter-score)"
+            ),
+            3
+        );
+        // Team and micro-area come from the latest link and the current registration.
+        assert!(row_text(&page, "HUGO EQUIPE B").contains("ESF 02 - RIBEIRINHA"));
+        assert!(row_text(&page, "HUGO EQUIPE B").contains("Microárea 05"));
+    }
+}
+
+#[tokio::test]
+async fn control_status_thresholds_end_to_end() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        let mut f = Fixture::new(&app).await;
+        let cases = [
+            (11, "P01 LIMITE CONTROLADA", 180, "139/89", "Controlada"),
+            (
+                12,
+                "P02 LIMITE NAO CONTROLADA",
+                0,
+                "140/90",
+                "Não controlada",
+            ),
+            (13, "P03 DIASTOLICA ALTA", 10, "120/90", "Não controlada"),
+            (14, "P04 ANTIGA", 181, "120/80", "Sem aferição recente"),
+            (15, "P05 NUNCA AFERIDA", -1, "", "Sem aferição recente"),
+            (
+                16,
+                "P06 TEXTO INVALIDO",
+                3,
+                "12O/80",
+                "Sem aferição recente",
+            ),
+        ];
+        for (id, name, days, bp, _) in cases {
+            f.person(&Person::new(id, name, TEAM_A, "01")).await;
+            if days >= 0 {
+                let day = f.days_ago(days);
+                f.bp(id, day, bp).await;
+            }
+        }
+        // The latest reading wins: an old high reading, then a recent normal one.
+        f.person(&Person::new(17, "P07 ULTIMA VALE", TEAM_A, "01"))
+            .await;
+        let (old, new) = (f.days_ago(30), f.days_ago(2));
+        f.bp(17, old, "170/100").await;
+        f.bp(17, new, "128/82").await;
+        app.refresh().await;
+
+        let page = body(app.get("/hipertensos?por_pagina=50").await).await;
+        for (_, name, _, _, expected) in cases {
+            let row = row_text(&page, name);
+            assert!(row.contains(expected), "{backend:?} {name}: {row}");
+        }
+        assert!(row_text(&page, "P07 ULTIMA VALE").contains("128/82 mmHg"));
+        assert!(row_text(&page, "P07 ULTIMA VALE").contains("Controlada"));
+        assert!(row_text(&page, "P05 NUNCA AFERIDA").contains("Nunca aferida"));
+        assert_eq!(counter(&page, "counter-ok"), 2);
+        assert_eq!(counter(&page, "counter-bad"), 2);
+        assert_eq!(counter(&page, "counter-warn"), 3);
+    }
+}
+
+#[tokio::test]
+async fn c5_practices_end_to_end() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        let mut f = Fixture::new(&app).await;
+        // Full marks: physician visit, BP, same-day weight and height, two ACS visits 30 days apart.
+        let full = Person::new(21, "C5 COMPLETO", TEAM_A, "01");
+        f.person(&full).await;
+        let d = f.days_ago(10);
+        f.visit(21, d, PHYSICIAN, 1).await;
+        f.bp(21, d, "130/80").await;
+        f.anthropometry(21, d, Some("70.5"), Some("162")).await;
+        let (v1, v2) = (f.days_ago(100), f.days_ago(70));
+        f.home_visit(&full, v1, ACS, 1).await;
+        f.home_visit(&full, v2, ACS, 1).await;
+
+        // Nothing counts: only an initial listening, weight and height on different days, ACS
+        // visits 29 days apart, a visit by a non-ACS and a refused visit.
+        let none = Person::new(22, "C5 NADA", TEAM_A, "01");
+        f.person(&none).await;
+        let old = f.days_ago(400);
+        f.bp(22, old, "130/80").await;
+        let listening = f.days_ago(5);
+        f.visit(22, listening, NURSE, 2).await;
+        let (w, h) = (f.days_ago(20), f.days_ago(21));
+        f.anthropometry(22, w, Some("80"), None).await;
+        f.anthropometry(22, h, None, Some("170")).await;
+        let (a1, a2) = (f.days_ago(60), f.days_ago(31));
+        f.home_visit(&none, a1, ACS, 1).await;
+        f.home_visit(&none, a2, ACS, 1).await;
+        let (n1, n2) = (f.days_ago(200), f.days_ago(10));
+        f.home_visit(&none, n1, NOT_ACS, 1).await;
+        f.home_visit(&none, n2, ACS, 2).await;
+        // A nurse consultation counts for A.
+        let nurse = Person::new(23, "C5 ENFERMEIRA", TEAM_A, "01");
+        f.person(&nurse).await;
+        let nd = f.days_ago(1);
+        f.visit(23, nd, NURSE, 1).await;
+        // A technician's "consultation" does not.
+        let tech = Person::new(24, "C5 TECNICO", TEAM_A, "01");
+        f.person(&tech).await;
+        let td = f.days_ago(1);
+        f.visit(24, td, TECHNICIAN, 1).await;
+        app.refresh().await;
+
+        let page = body(app.get("/hipertensos").await).await;
+        let doc = html(&page);
+        let points: Vec<(String, String)> = select(&doc, "table.worklist tbody tr")
+            .iter()
+            .map(|tr| {
+                let name = tr
+                    .select(&scraper::Selector::parse(".patient-name").expect("sel"))
+                    .map(|e| text_of(&e))
+                    .collect();
+                let pts = tr
+                    .select(&scraper::Selector::parse("td.num:last-child").expect("sel"))
+                    .map(|e| text_of(&e))
+                    .collect();
+                (name, pts)
+            })
+            .collect();
+        assert!(
+            points.contains(&("C5 COMPLETO".into(), "100".into())),
+            "{backend:?} {points:?}"
+        );
+        assert!(
+            points.contains(&("C5 NADA".into(), "0".into())),
+            "{backend:?} {points:?}"
+        );
+        assert!(
+            points.contains(&("C5 ENFERMEIRA".into(), "25".into())),
+            "{backend:?} {points:?}"
+        );
+        assert!(
+            points.contains(&("C5 TECNICO".into(), "0".into())),
+            "{backend:?} {points:?}"
+        );
+
+        // "Missing practice" filter: A is missing for NADA and TECNICO only.
+        let page = body(app.get("/hipertensos?pratica=A").await).await;
+        assert_eq!(names(&page), vec!["C5 NADA", "C5 TECNICO"]);
+        // Team score: (100 + 0 + 25 + 0) / 4 = 31,3.
+        let doc = html(&page);
+        let score = select(&doc, ".counter-score .counter-value")
+            .first()
+            .map(text_of);
+        assert_eq!(score.as_deref(), Some("31,3"));
+    }
+}
+
+#[tokio::test]
+async fn search_is_accent_and_case_insensitive_and_safe() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        let mut f = Fixture::new(&app).await;
+        f.person(&Person::new(31, "JOSÉ D'ÁVILA CONCEIÇÃO", TEAM_A, "01"))
+            .await;
+        f.person(&Person::new(32, "MARIA 100% SILVA", TEAM_A, "01"))
+            .await;
+        f.person(&Person::new(33, "JOAO_PEREIRA", TEAM_A, "01"))
+            .await;
+        app.refresh().await;
+        for (q, expected) in [
+            ("jose%20d%27avila", vec!["JOSÉ D'ÁVILA CONCEIÇÃO"]),
+            ("CONCEICAO", vec!["JOSÉ D'ÁVILA CONCEIÇÃO"]),
+            ("concei%C3%A7%C3%A3o", vec!["JOSÉ D'ÁVILA CONCEIÇÃO"]),
+            ("100%25", vec!["MARIA 100% SILVA"]),
+            ("joao%20pereira", vec!["JOAO_PEREIRA"]),
+            ("700000000000031", vec!["JOSÉ D'ÁVILA CONCEIÇÃO"]),
+            ("ninguem", vec![]),
+        ] {
+            let resp = app.get(&format!("/hipertensos?busca={q}")).await;
+            resp.assert_status_is_ok();
+            let page = body(resp).await;
+            let expected: Vec<String> = expected.into_iter().map(String::from).collect();
+            assert_eq!(names(&page), expected, "{backend:?} busca={q}");
+        }
+        // A `%` alone is no wildcard.
+        app.get("/hipertensos?busca=%25")
+            .await
+            .assert_status(poem::http::StatusCode::BAD_REQUEST);
+        let empty = body(app.get("/hipertensos?busca=ninguem").await).await;
+        assert!(
+            empty.contains("Nenhum hipertenso"),
+            "empty state explains itself"
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_portuguese_400_never_a_500() {
+    let app = TestApp::start(backends()[0], Start::default()).await;
+    let mut f = Fixture::new(&app).await;
+    f.person(&Person::new(41, "ALGUEM", TEAM_A, "01")).await;
+    app.refresh().await;
+    let long = "x".repeat(10 * 1024);
+    for q in [
+        "pagina=-1".to_string(),
+        "pagina=abc".into(),
+        "pagina=0".into(),
+        "pagina=99999999999999999999".into(),
+        "por_pagina=100000".into(),
+        "equipe=9999999999".into(),
+        "equipe=%27%20OR%201%3D1".into(),
+        "controle=%27".into(),
+        "pratica=Z".into(),
+        "ordem=nome%3B%20DROP%20TABLE".into(),
+        format!("busca={long}"),
+        "busca=%27%22%25".into(),
+        "microarea=%25".into(),
+    ] {
+        let resp = app.get(&format!("/hipertensos?{q}")).await;
+        resp.assert_status(poem::http::StatusCode::BAD_REQUEST);
+        let page = body(resp).await;
+        let doc = html(&page);
+        let h1 = select(&doc, "h1").first().map(text_of);
+        assert_eq!(h1.as_deref(), Some("Pedido inválido"), "{q}");
+        assert!(select(&doc, "html[lang=pt-BR]").len() == 1);
+    }
+    // The data is still there.
+    let page = body(app.get("/hipertensos").await).await;
+    assert_eq!(names(&page), vec!["ALGUEM"]);
+}
+
+#[tokio::test]
+async fn a_page_past_the_end_says_so() {
+    let app = TestApp::start(backends()[0], Start::default()).await;
+    let mut f = Fixture::new(&app).await;
+    f.person(&Person::new(51, "UNICA", TEAM_A, "01")).await;
+    app.refresh().await;
+    let resp = app.get("/hipertensos?pagina=5").await;
+    resp.assert_status_is_ok();
+    let page = body(resp).await;
+    assert!(page.contains("não existe"));
+}
+
+/// Counters equal rows, and a team filter never returns another team, on a synthetic municipality.
+#[tokio::test]
+async fn counters_equal_rows_and_teams_stay_apart_on_the_synthetic_municipality() {
+    for backend in backends() {
+        let app = TestApp::start(
+            backend,
+            Start {
+                seed_citizens: Some(3000),
+            },
+        )
+        .await;
+        let teams = sistema_aps::hypertension::worklist::teams(app.conn())
+            .await
+            .expect("teams");
+        assert!(teams.len() >= 1, "the seed makes teams");
+        for team in teams.iter().take(2) {
+            let base = format!("/hipertensos?equipe={}&por_pagina=100", team.nu_ine);
+            let page = body(app.get(&base).await).await;
+            let total = counter(
+                &page,
+                "counter:not(.counter-ok):not(.counter-bad):not(.counter-warn):not(.counter-score)",
+            );
+            let parts = ["controlada", "nao_controlada", "sem_afericao"];
+            let mut sum = 0;
+            for (status, class) in parts
+                .iter()
+                .zip(["counter-ok", "counter-bad", "counter-warn"])
+            {
+                let n = counter(&page, class);
+                sum += n;
+                // Walk every page of the filtered list and count the rows.
+                let mut rows = 0u64;
+                let mut p = 1;
+                loop {
+                    let url = format!("{base}&controle={status}&pagina={p}");
+                    let sub = body(app.get(&url).await).await;
+                    let doc = html(&sub);
+                    let trs = select(&doc, "table.worklist tbody tr");
+                    if trs.is_empty() {
+                        break;
+                    }
+                    for tr in &trs {
+                        let t = text_of(tr);
+                        assert!(
+                            t.contains(&team.no_equipe),
+                            "{backend:?}: a row of another team: {t}"
+                        );
+                    }
+                    rows += trs.len() as u64;
+                    p += 1;
+                }
+                assert_eq!(rows, n, "{backend:?} team {} status {status}", team.nu_ine);
+            }
+            assert_eq!(
+                sum, total,
+                "{backend:?}: the three statuses add up to the total"
+            );
+            assert_eq!(
+                total as i64, team.people,
+                "{backend:?}: the selector count agrees"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn htmx_gets_the_fragment_and_the_url_gets_the_page() {
+    let app = TestApp::start(backends()[0], Start::default()).await;
+    let mut f = Fixture::new(&app).await;
+    f.person(&Person::new(61, "FRAGMENTO", TEAM_A, "01")).await;
+    app.refresh().await;
+    let full = app.get("/hipertensos?equipe=0000000001").await;
+    full.assert_status_is_ok();
+    full.assert_header("vary", "HX-Request");
+    let full = body(full).await;
+    assert!(full.starts_with("<!DOCTYPE html>"));
+    let frag = app.get_htmx("/hipertensos?equipe=0000000001").await;
+    frag.assert_header("vary", "HX-Request");
+    let frag = body(frag).await;
+    assert!(
+        frag.starts_with("<div id=\"painel\""),
+        "{}",
+        &frag[..frag.len().min(80)]
+    );
+    assert!(!frag.contains("<html"));
+    assert!(frag.contains("FRAGMENTO"));
+    // History restoration gets the whole page.
+    let restore = app
+        .client
+        .get("/hipertensos")
+        .header("HX-Request", "true")
+        .header("HX-History-Restore-Request", "true")
+        .send()
+        .await;
+    assert!(body(restore).await.starts_with("<!DOCTYPE html>"));
+}
