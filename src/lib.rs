@@ -6,6 +6,7 @@ pub mod cli;
 pub mod clinical;
 pub mod config;
 pub mod db;
+pub mod esus;
 pub mod hypertension;
 pub mod seed;
 pub mod store;

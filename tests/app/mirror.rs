@@ -71,3 +71,74 @@ async fn mirror_is_idempotent_over_itself() {
         raw.close().await.ok();
     }
 }
+
+/// Every mirror table has an entity whose columns exist with compatible types: selecting
+/// through each entity reads every column it declares.
+#[tokio::test]
+async fn every_mirror_table_has_a_matching_entity() {
+    use sea_orm::{EntityTrait, QuerySelect};
+    use sistema_aps::esus::*;
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let config = sistema_aps::config::Config::with_database_url(&db.url);
+        sistema_aps::db::migrate_mirror(&config.database)
+            .await
+            .expect("mirror");
+        let conn = sistema_aps::db::connect(&config.database)
+            .await
+            .expect("connect");
+        let mut tables = Vec::new();
+        macro_rules! check {
+            ($($m:ident),* $(,)?) => { $(
+                $m::Entity::find().limit(1).all(&conn).await.unwrap_or_else(|e| panic!("{}: {e}", stringify!($m)));
+                tables.push(stringify!($m));
+            )* };
+        }
+        check!(
+            rl_cds_visita_dom_motivo,
+            ta_evolucao_plano_ciap,
+            tb_atend,
+            tb_atend_prof,
+            tb_cbo,
+            tb_cds_cad_domiciliar,
+            tb_cds_cad_individual,
+            tb_cds_domicilio_familia,
+            tb_cds_ficha_visita_domiciliar,
+            tb_cds_prof,
+            tb_cds_visita_dom_desfecho,
+            tb_cds_visita_dom_motivo,
+            tb_cds_visita_domiciliar,
+            tb_ciap,
+            tb_cid10,
+            tb_cidadao,
+            tb_cidadao_vinculacao_equipe,
+            tb_cirurgias_internacoes,
+            tb_equipe,
+            tb_exame_colesterol_hdl,
+            tb_exame_colesterol_ldl,
+            tb_exame_colesterol_total,
+            tb_exame_creatina_serica,
+            tb_exame_hemoglobina_glicada,
+            tb_exame_requisitado,
+            tb_exame_triglicerideos,
+            tb_lotacao,
+            tb_medicamento,
+            tb_medicao,
+            tb_pre_natal,
+            tb_problema,
+            tb_problema_evolucao,
+            tb_proced,
+            tb_prontuario,
+            tb_receita_medicamento,
+            tb_renda_familiar,
+            tb_sexo,
+            tb_situacao_problema,
+            tb_tipo_logradouro,
+        );
+        let mut expected: Vec<&str> = migration::mirror::MIRROR_TABLES.to_vec();
+        expected.sort();
+        tables.sort();
+        assert_eq!(tables, expected, "{backend:?}");
+        conn.close().await.ok();
+    }
+}
