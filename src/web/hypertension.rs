@@ -373,7 +373,7 @@ fn rows_section(v: &View) -> Markup {
             p class="result-summary" {
                 "Mostrando " (format::int(first)) "–" (format::int(last)) " de " (format::int(page.total))
             }
-            div class="table-wrap" {
+            div class="table-wrap" tabindex="0" role="region" aria-label="Lista de hipertensos" {
                 table class="worklist" {
                     caption class="visually-hidden" { "Lista de acompanhamento de hipertensos" }
                     thead {

@@ -6,9 +6,10 @@ use maud::{DOCTYPE, Markup, html};
 use super::assets;
 use super::paths;
 
-/// htmx settings compatible with the CSP (no injected styles, no eval, no inline scripts) and
-/// with full-page history restoration from the server.
-const HTMX_CONFIG: &str = r#"{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"historyCacheSize":0,"selfRequestsOnly":true}"#;
+/// htmx settings compatible with the CSP (no injected styles, no eval, no inline scripts), with
+/// no copy of pages (patient names) kept in the browser's storage, and with full-page history
+/// restoration from the server (see `assets/vendor/README.md`).
+const HTMX_CONFIG: &str = r#"{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"historyCacheSize":0,"refreshOnHistoryMiss":true,"historyRestoreAsHxRequest":false,"selfRequestsOnly":true}"#;
 
 /// The programs in the navigation, in the order teams think of them.
 const PROGRAMS: &[(&str, Option<&str>)] = &[
@@ -36,6 +37,7 @@ pub fn page(title: &str, current: Option<&str>, footer: &Footer, body: Markup) -
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="htmx-config" content=(HTMX_CONFIG);
                 title { (title) " · Sistema APS" }
+                link rel="icon" href=(assets::url("favicon.svg")) type="image/svg+xml";
                 link rel="stylesheet" href=(assets::url("app.css"));
                 script src=(assets::url(super::HTMX_ASSET)) defer {}
             }

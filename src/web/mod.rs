@@ -66,6 +66,12 @@ fn home() -> Redirect {
     Redirect::see_other(paths::HYPERTENSION)
 }
 
+/// Browsers ask for `/favicon.ico` on their own; send them to the embedded icon.
+#[handler]
+fn favicon() -> Redirect {
+    Redirect::permanent(assets::url("favicon.svg"))
+}
+
 /// All routes with the security headers and the HTML 404 page.
 pub fn routes(state: AppState) -> impl Endpoint<Output = poem::Response> {
     Route::new()
@@ -74,6 +80,7 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = poem::Response> {
         .at(paths::HEALTH, get(health::health))
         .at(paths::READY, get(health::ready))
         .at("/assets/*path", get(assets::serve))
+        .at("/favicon.ico", get(favicon))
         .catch_error(|_: poem::error::NotFoundError| async {
             error::WebError::NotFound.as_response()
         })
