@@ -40,7 +40,9 @@ async fn pages_carry_a_strict_csp_and_fingerprinted_assets() {
             .map(String::from),
     );
     assert_eq!(urls.len(), 2, "{urls:?}");
-    app.get("/favicon.ico").await.assert_status(poem::http::StatusCode::PERMANENT_REDIRECT);
+    app.get("/favicon.ico")
+        .await
+        .assert_status(poem::http::StatusCode::PERMANENT_REDIRECT);
     for url in urls {
         let resp = app.get(&url).await;
         resp.assert_status_is_ok();
