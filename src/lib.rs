@@ -2,3 +2,4 @@
 //! the e-SUS APS PEC database. See `ARCHITECTURE.md` in the design notes for the layout.
 
 pub mod clinical;
+pub mod seed;
