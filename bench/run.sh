@@ -242,7 +242,7 @@ run_backend() {
   LAST_INE=$ine
   scenario_paths=(
     "/hipertensos?equipe=$ine"
-    "/hipertensos?equipe=$ine&controle=nao_controlada&pagina=2"
+    "/hipertensos?equipe=$ine&controle=nao_controlada&page=2"
     "/hipertensos?equipe=$ine&busca=maria"
   )
 
@@ -304,7 +304,7 @@ REPORT="$RESULTS_DIR/latest.md"
     "$(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-2)" "$THREADS" "$CONNECTIONS" "$DURATION" "$WARMUP"
   printf -- "- data: %s synthetic citizens (\`seed --seed 42\`)\n" "$CITIZENS"
   printf -- "- scenarios (INE = team %s): primeira-pagina \`%s\`, filtro-pagina-2 \`%s\`, busca \`%s\`\n\n" \
-    "${LAST_INE:-?}" "/hipertensos?equipe=INE" "…&controle=nao_controlada&pagina=2" "…&busca=maria"
+    "${LAST_INE:-?}" "/hipertensos?equipe=INE" "…&controle=nao_controlada&page=2" "…&busca=maria"
   printf '| backend | scenario | req/s | p50 ms | p95 ms | p99 ms | errors | peak RSS MiB |\n'
   printf '|---|---|---:|---:|---:|---:|---:|---:|\n'
   for row in "${ROWS[@]}"; do printf '| %s |\n' "${row//|/ | }"; done

@@ -21,7 +21,7 @@ use crate::clinical::blood_pressure::{Reading, control_status};
 use crate::clinical::c5::{self, Evidence};
 use crate::clinical::codes::{self, HYPERTENSION_C5};
 use crate::db::sql::{placeholders, statement};
-use crate::store::{hypertension_summary as summary, read_model_status};
+use crate::store::{hypertension_summary as summary, hypertension_team as team, read_model_status};
 use crate::text::{digits, fold, normalize_cpf};
 
 /// What a refresh did.
@@ -362,9 +362,30 @@ pub async fn refresh(db: &DatabaseConnection, today: NaiveDate) -> Result<Refres
         });
     }
     let rows = models.len();
+    let mut teams: BTreeMap<String, (String, i64)> = BTreeMap::new();
+    for m in &models {
+        if let (Set(ine), Set(name)) = (&m.nu_ine, &m.no_equipe) {
+            teams
+                .entry(ine.clone())
+                .or_insert_with(|| (name.clone(), 0))
+                .1 += 1;
+        }
+    }
 
     let txn = db.begin().await?;
     summary::Entity::delete_many().exec(&txn).await?;
+    team::Entity::delete_many().exec(&txn).await?;
+    let team_rows: Vec<team::ActiveModel> = teams
+        .into_iter()
+        .map(|(ine, (name, people))| team::ActiveModel {
+            nu_ine: Set(ine),
+            no_equipe: Set(name),
+            people: Set(people),
+        })
+        .collect();
+    if !team_rows.is_empty() {
+        team::Entity::insert_many(team_rows).exec(&txn).await?;
+    }
     let mut iter = models.into_iter().peekable();
     while iter.peek().is_some() {
         let chunk: Vec<_> = iter.by_ref().take(500).collect();

@@ -5,7 +5,7 @@
 use sea_orm::sea_query::{Expr, Func, LikeExpr};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use crate::clinical::blood_pressure::ControlStatus;
@@ -334,23 +334,14 @@ pub async fn page(
 }
 
 /// A team that has hypertensive people, for the selector.
-#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
-pub struct TeamOption {
-    pub nu_ine: String,
-    pub no_equipe: String,
-    pub people: i64,
-}
+pub type TeamOption = crate::store::hypertension_team::Model;
 
+/// Teams with hypertensive people, by name (from the per-team totals of the read model).
 pub async fn teams(db: &DatabaseConnection) -> Result<Vec<TeamOption>, DbErr> {
-    summary::Entity::find()
-        .select_only()
-        .column(Column::NuIne)
-        .column(Column::NoEquipe)
-        .column_as(Expr::cust("COUNT(*)"), "people")
-        .group_by(Column::NuIne)
-        .group_by(Column::NoEquipe)
-        .order_by(Column::NoEquipe, Order::Asc)
-        .into_model::<TeamOption>()
+    use crate::store::hypertension_team::{Column as TeamColumn, Entity as Team};
+    Team::find()
+        .order_by(TeamColumn::NoEquipe, Order::Asc)
+        .order_by(TeamColumn::NuIne, Order::Asc)
         .all(db)
         .await
 }
@@ -373,14 +364,6 @@ pub async fn micro_areas(db: &DatabaseConnection, team: &str) -> Result<Vec<Stri
         .all(db)
         .await?;
     Ok(rows.into_iter().filter_map(|r| r.micro_area).collect())
-}
-
-/// Number of people in the list for one team (0 when the team is unknown).
-pub async fn team_size(db: &DatabaseConnection, team: &str) -> Result<u64, DbErr> {
-    summary::Entity::find()
-        .filter(Column::NuIne.eq(team))
-        .count(db)
-        .await
 }
 
 #[cfg(test)]

@@ -92,14 +92,14 @@ impl ListQuery {
                 "ordem" if !v.is_empty() => {
                     q.page.sort = Sort::from_key(v).ok_or("Ordenação desconhecida.")?;
                 }
-                "pagina" if !v.is_empty() => {
+                "page" if !v.is_empty() => {
                     q.page.page = v
                         .parse::<u64>()
                         .ok()
                         .filter(|p| (1..=MAX_PAGE).contains(p))
                         .ok_or("O número da página deve ser um número inteiro a partir de 1.")?;
                 }
-                "por_pagina" if !v.is_empty() => {
+                "per_page" if !v.is_empty() => {
                     q.page.per_page = v
                         .parse::<u64>()
                         .ok()
@@ -136,10 +136,10 @@ impl ListQuery {
             s.append_pair("ordem", self.page.sort.key());
         }
         if self.page.per_page != worklist::DEFAULT_PER_PAGE {
-            s.append_pair("por_pagina", &self.page.per_page.to_string());
+            s.append_pair("per_page", &self.page.per_page.to_string());
         }
         if self.page.page != 1 {
-            s.append_pair("pagina", &self.page.page.to_string());
+            s.append_pair("page", &self.page.page.to_string());
         }
         s.finish()
     }
@@ -299,8 +299,8 @@ fn filters(v: &View) -> Markup {
                 }
             }
             div class="field" {
-                label for="por_pagina" { "Por página" }
-                select id="por_pagina" name="por_pagina" {
+                label for="per_page" { "Por página" }
+                select id="per_page" name="per_page" {
                     @for n in PER_PAGE_CHOICES {
                         option value=(n) selected[p.per_page == n] { (n) }
                     }
@@ -502,7 +502,7 @@ mod tests {
 
     #[test]
     fn parses_and_rebuilds_the_query() {
-        let q = ListQuery::parse("equipe=0000000001&microarea=03&busca=Jos%C3%A9&controle=nao_controlada&pratica=b&ordem=pontos&pagina=2&por_pagina=50")
+        let q = ListQuery::parse("equipe=0000000001&microarea=03&busca=Jos%C3%A9&controle=nao_controlada&pratica=b&ordem=pontos&page=2&per_page=50")
             .unwrap_or_default();
         assert_eq!(q.filters.team.as_deref(), Some("0000000001"));
         assert_eq!(q.filters.control, Some(ControlStatus::Uncontrolled));
@@ -524,10 +524,10 @@ mod tests {
     fn rejects_bad_input_in_portuguese() {
         let long = "a".repeat(10_000);
         for bad in [
-            "pagina=-1".to_string(),
-            "pagina=abc".into(),
-            "pagina=0".into(),
-            "por_pagina=100000".into(),
+            "page=-1".to_string(),
+            "page=abc".into(),
+            "page=0".into(),
+            "per_page=100000".into(),
             "equipe=abc".into(),
             "controle=talvez".into(),
             "pratica=E".into(),
@@ -543,7 +543,7 @@ mod tests {
         assert!(ListQuery::parse("busca=D%27%C3%81vila").is_ok());
         // Empty values mean "no filter".
         assert_eq!(
-            ListQuery::parse("equipe=&busca=&pagina="),
+            ListQuery::parse("equipe=&busca=&page="),
             Ok(ListQuery::default())
         );
     }

@@ -131,7 +131,7 @@ async fn control_status_thresholds_end_to_end() {
         f.bp(17, new, "128/82").await;
         app.refresh().await;
 
-        let page = body(app.get("/hipertensos?por_pagina=50").await).await;
+        let page = body(app.get("/hipertensos?per_page=50").await).await;
         for (_, name, _, _, expected) in cases {
             let row = row_text(&page, name);
             assert!(row.contains(expected), "{backend:?} {name}: {row}");
@@ -282,11 +282,11 @@ async fn bad_input_gets_a_portuguese_400_never_a_500() {
     app.refresh().await;
     let long = "x".repeat(10 * 1024);
     for q in [
-        "pagina=-1".to_string(),
-        "pagina=abc".into(),
-        "pagina=0".into(),
-        "pagina=99999999999999999999".into(),
-        "por_pagina=100000".into(),
+        "page=-1".to_string(),
+        "page=abc".into(),
+        "page=0".into(),
+        "page=99999999999999999999".into(),
+        "per_page=100000".into(),
         "equipe=9999999999".into(),
         "equipe=%27%20OR%201%3D1".into(),
         "controle=%27".into(),
@@ -315,7 +315,7 @@ async fn a_page_past_the_end_says_so() {
     let mut f = Fixture::new(&app).await;
     f.person(&Person::new(51, "UNICA", TEAM_A, "01")).await;
     app.refresh().await;
-    let resp = app.get("/hipertensos?pagina=5").await;
+    let resp = app.get("/hipertensos?page=5").await;
     resp.assert_status_is_ok();
     let page = body(resp).await;
     assert!(page.contains("não existe"));
@@ -337,7 +337,7 @@ async fn counters_equal_rows_and_teams_stay_apart_on_the_synthetic_municipality(
             .expect("teams");
         assert!(!teams.is_empty(), "the seed makes teams");
         for team in teams.iter().take(2) {
-            let base = format!("/hipertensos?equipe={}&por_pagina=100", team.nu_ine);
+            let base = format!("/hipertensos?equipe={}&per_page=100", team.nu_ine);
             let page = body(app.get(&base).await).await;
             let total = counter(
                 &page,
@@ -355,7 +355,7 @@ async fn counters_equal_rows_and_teams_stay_apart_on_the_synthetic_municipality(
                 let mut rows = 0u64;
                 let mut p = 1;
                 loop {
-                    let url = format!("{base}&controle={status}&pagina={p}");
+                    let url = format!("{base}&controle={status}&page={p}");
                     let sub = body(app.get(&url).await).await;
                     let doc = html(&sub);
                     let trs = select(&doc, "table.worklist tbody tr");

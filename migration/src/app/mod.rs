@@ -4,12 +4,16 @@
 use sea_orm_migration::prelude::*;
 
 mod m20260101_000001_read_models;
+mod m20260102_000001_team_summary;
 
 pub struct AppMigrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for AppMigrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20260101_000001_read_models::Migration)]
+        vec![
+            Box::new(m20260101_000001_read_models::Migration),
+            Box::new(m20260102_000001_team_summary::Migration),
+        ]
     }
 }
