@@ -51,7 +51,8 @@ pub async fn prepare(config: Arc<Config>) -> Result<AppState, StartError> {
             seed = config.demo.seed,
             "empty embedded database: creating a synthetic municipality"
         );
-        let report = seed::run(
+        // The generator logs what it created.
+        seed::run(
             &state.db,
             &seed::SeedOptions {
                 citizens: config.demo.citizens,
@@ -60,14 +61,6 @@ pub async fn prepare(config: Arc<Config>) -> Result<AppState, StartError> {
             },
         )
         .await?;
-        tracing::info!(
-            citizens = report.citizens,
-            teams = report.teams,
-            households = report.households,
-            rows = report.rows,
-            elapsed_ms = report.elapsed.as_millis() as u64,
-            "synthetic municipality created"
-        );
     }
     if !db::pec_present(&state.db).await? {
         tracing::warn!(
