@@ -111,13 +111,15 @@ pub async fn bind(config: &Config) -> Result<TcpAcceptor, StartError> {
         .map_err(|source| StartError::Listen { addr, source })
 }
 
-/// Serves until `shutdown` resolves, then lets in-flight requests finish (up to 30 s).
+/// Serves until `shutdown` resolves, then lets in-flight requests finish (up to
+/// `server.shutdown_timeout_secs`).
 pub async fn serve(
     acceptor: TcpAcceptor,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
     let db: DatabaseConnection = state.db.clone();
+    let grace = Duration::from_secs(state.config.server.shutdown_timeout_secs);
     let refresher = spawn_refresher(
         state.clone(),
         Duration::from_secs(state.config.read_model.refresh_interval_secs.max(60)),
@@ -130,7 +132,7 @@ pub async fn serve(
         tracing::info!(url = %format!("http://{addr}/"), "Sistema APS is listening");
     }
     let result = Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(routes(state), shutdown, Some(Duration::from_secs(30)))
+        .run_with_graceful_shutdown(routes(state), shutdown, Some(grace))
         .await;
     refresher.abort();
     let _ = db.close().await;

@@ -5,7 +5,8 @@ use std::process::Command;
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_sistema-aps"));
     // The test harness's own variables must not leak into the app's configuration.
-    c.env_remove("APS_TEST_DATABASE_URL").env("RUST_LOG", "warn");
+    c.env_remove("APS_TEST_DATABASE_URL")
+        .env("RUST_LOG", "warn");
     c
 }
 
@@ -21,13 +22,21 @@ fn config_prints_the_commented_defaults() {
 #[test]
 fn configuration_errors_name_the_problem() {
     let dir = tempfile::tempdir().expect("dir");
-    let out = bin().args(["--config", "/nonexistent/aps.toml", "migrate"]).output().expect("run");
+    let out = bin()
+        .args(["--config", "/nonexistent/aps.toml", "migrate"])
+        .output()
+        .expect("run");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not found"));
 
     let file = dir.path().join("aps.toml");
     std::fs::write(&file, "[server]\nlisten = \"127.0.0.1:3030\"\nlistem = 1\n").expect("write");
-    let out = bin().arg("--config").arg(&file).arg("migrate").output().expect("run");
+    let out = bin()
+        .arg("--config")
+        .arg(&file)
+        .arg("migrate")
+        .output()
+        .expect("run");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("listem"));
 }
@@ -44,7 +53,11 @@ fn seed_fills_an_empty_mirror_once() {
             .expect("run")
     };
     let first = run();
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     assert!(String::from_utf8_lossy(&first.stdout).contains("400 cidadãos"));
     let second = run();
     assert!(!second.status.success(), "a second seed must refuse");
