@@ -36,14 +36,34 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
+    /// Addresses of reverse proxies (Nginx) whose forwarding headers are believed
+    /// (`X-Forwarded-For`, `X-Forwarded-Proto`, `X-Request-Id`). Empty: no header is believed.
+    #[serde(default = "default_trusted_proxies")]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
+    #[serde(default = "default_shutdown_timeout")]
+    pub shutdown_timeout_secs: u64,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 3030)),
+            trusted_proxies: default_trusted_proxies(),
+            shutdown_timeout_secs: default_shutdown_timeout(),
         }
     }
+}
+
+fn default_trusted_proxies() -> Vec<std::net::IpAddr> {
+    vec![
+        std::net::IpAddr::from([127, 0, 0, 1]),
+        std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
+    ]
+}
+
+fn default_shutdown_timeout() -> u64 {
+    30
 }
 
 #[derive(Clone, Deserialize)]
