@@ -27,6 +27,8 @@ pub struct Config {
     pub read_model: ReadModelConfig,
     #[serde(default)]
     pub log: LogConfig,
+    #[serde(default)]
+    pub metrics: MetricsConfig,
     /// IANA time zone in which "today" is computed (the PEC stores local times).
     #[serde(default = "default_time_zone")]
     pub time_zone: chrono_tz::Tz,
@@ -160,6 +162,26 @@ impl Default for LogConfig {
     }
 }
 
+/// The Prometheus endpoint, served on a listener of its own so the reverse proxy never
+/// exposes it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Record metrics and serve `GET /metrics` on `listen`.
+    pub enabled: bool,
+    /// Address of the metrics listener; keep it on loopback (or a monitoring network).
+    pub listen: SocketAddr,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            listen: SocketAddr::from(([127, 0, 0, 1], 9464)),
+        }
+    }
+}
+
 fn default_time_zone() -> chrono_tz::Tz {
     chrono_tz::America::Sao_Paulo
 }
@@ -227,6 +249,7 @@ impl Default for Config {
             demo: DemoConfig::default(),
             read_model: ReadModelConfig::default(),
             log: LogConfig::default(),
+            metrics: MetricsConfig::default(),
             time_zone: default_time_zone(),
         }
     }
@@ -286,6 +309,7 @@ struct Defaults {
     demo: DemoConfig,
     read_model: ReadModelConfig,
     log: LogConfig,
+    metrics: MetricsConfig,
 }
 
 #[cfg(test)]
@@ -384,6 +408,8 @@ mod tests {
             jail.create_file("d.toml", DEFAULT_CONFIG_TOML)?;
             let c = Config::load(Some(Path::new("d.toml"))).map_err(|e| e.to_string())?;
             assert_eq!(c.server.listen.to_string(), "127.0.0.1:3030");
+            assert_eq!(c.metrics.listen.to_string(), "127.0.0.1:9464");
+            assert!(c.metrics.enabled);
             Ok(())
         });
     }
