@@ -79,7 +79,14 @@ async fn connect_for(
             };
         }
     }
-    let db = sea_orm::Database::connect(opts).await?;
+    let mut db = sea_orm::Database::connect(opts).await?;
+    if purpose == Purpose::App {
+        // Statement durations for /metrics (a no-op until the recorder is installed).
+        let system = crate::telemetry::metrics::db_system_name(db.get_database_backend());
+        db.set_metric_callback(move |info| {
+            crate::telemetry::metrics::observe_db_operation(system, info);
+        });
+    }
     if backend == Backend::Postgres && purpose == Purpose::App {
         db.execute_unprepared(&format!("CREATE SCHEMA IF NOT EXISTS {APP_SCHEMA}"))
             .await?;
@@ -87,17 +94,33 @@ async fn connect_for(
     Ok(db)
 }
 
-/// `sqlite://data/x.db?mode=rwc` → creates `data/` when missing.
-fn ensure_sqlite_dir(url: &str) -> Result<(), DbError> {
+/// The file of a SQLite URL (`sqlite://data/x.db?mode=rwc` → `data/x.db`); `None` for an
+/// in-memory database.
+fn sqlite_file(url: &str) -> Option<&std::path::Path> {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
     let path = rest.split('?').next().unwrap_or_default();
-    if path.is_empty() || path == ":memory:" {
-        return Ok(());
+    (!path.is_empty() && path != ":memory:").then(|| std::path::Path::new(path))
+}
+
+/// The directory the app keeps its data in: the SQLite file's directory, or the working
+/// directory with PostgreSQL (whose data lives on the database server).
+pub fn data_dir(cfg: &DatabaseConfig) -> PathBuf {
+    let url = cfg.url.expose_secret();
+    match cfg.backend() {
+        Ok(Backend::Sqlite) => sqlite_file(url)
+            .and_then(|p| p.parent())
+            .filter(|d| !d.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), |d| d.to_path_buf()),
+        _ => PathBuf::from("."),
     }
-    if let Some(dir) = std::path::Path::new(path)
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-    {
+}
+
+/// `sqlite://data/x.db?mode=rwc` → creates `data/` when missing.
+fn ensure_sqlite_dir(url: &str) -> Result<(), DbError> {
+    let Some(path) = sqlite_file(url) else {
+        return Ok(());
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir {
             path: dir.to_path_buf(),
             source,

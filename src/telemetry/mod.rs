@@ -1,19 +1,56 @@
-//! Logging: a tracing subscriber writing text (humans) or JSON (journald, Loki).
+//! Logs, request tracing and metrics.
+//!
+//! * Logs: a tracing subscriber writing text (humans) or JSON (journald, Loki), see [`init`].
+//! * [`request`]: one span per request (request id, route template, method, status, latency,
+//!   user id when the auth layer records it) and the HTTP metrics.
+//! * [`metrics`]: the Prometheus recorder, every metric name, and `GET /metrics` on its own
+//!   listener; [`process`]: CPU, memory and open files of this process from `/proc`.
+//!
+//! No log line carries a patient's name, CPF or CNS: the request span holds the route
+//! *template*, never the raw path or query (searches carry names), and SQL is logged at debug
+//! with placeholders only.
+
+pub mod metrics;
+pub mod process;
+pub mod request;
 
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::MakeWriter;
 
 use crate::config::{LogConfig, LogFormat};
 
+pub use request::{RequestId, current_request_id, record_user_id};
+
+/// The filter of the configuration (`log.level`), or `RUST_LOG` when it is set.
+pub fn filter(cfg: &LogConfig) -> EnvFilter {
+    EnvFilter::try_from_default_env().unwrap_or_else(|_| config_filter(cfg))
+}
+
+/// The filter of the configuration alone (`RUST_LOG` ignored).
+pub fn config_filter(cfg: &LogConfig) -> EnvFilter {
+    EnvFilter::try_new(&cfg.level).unwrap_or_else(|_| EnvFilter::new("info"))
+}
+
 /// Installs the global subscriber once; later calls are no-ops (tests start many apps).
 pub fn init(cfg: &LogConfig) {
-    let filter = EnvFilter::try_from_default_env()
-        .or_else(|_| EnvFilter::try_new(&cfg.level))
-        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = try_init(filter(cfg), cfg.format, std::io::stderr);
+}
+
+/// Installs the global subscriber with the given filter, format and writer. Fails when one is
+/// already installed.
+pub fn try_init<W>(
+    filter: EnvFilter,
+    format: LogFormat,
+    writer: W,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>>
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = match cfg.format {
+        .with_writer(writer);
+    match format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
         LogFormat::Text => builder.try_init(),
-    };
+    }
 }

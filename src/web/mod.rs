@@ -72,8 +72,12 @@ fn favicon() -> Redirect {
     Redirect::permanent(assets::url("favicon.svg"))
 }
 
-/// All routes with the security headers and the HTML 404 page.
+/// All routes with the security headers and the HTML 404 page, inside the request span and
+/// metrics (`telemetry::request`, outermost: it times everything and stamps every response
+/// with `X-Request-Id`).
 pub fn routes(state: AppState) -> impl Endpoint<Output = poem::Response> {
+    let telemetry =
+        crate::telemetry::request::RequestTelemetry::new(&state.config.server.trusted_proxies);
     Route::new()
         .at(paths::HOME, get(home))
         .at(paths::HYPERTENSION, get(hypertension::list))
@@ -98,4 +102,5 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = poem::Response> {
                 .overriding("Referrer-Policy", "same-origin")
                 .overriding("X-Frame-Options", "DENY"),
         )
+        .with(telemetry)
 }
