@@ -1,16 +1,21 @@
 //! Start-up: connect, migrate, seed the embedded demo on first start, keep the read models
 //! fresh, and serve until a shutdown signal.
+//!
+//! Lifecycle: `serve` runs the web server and, when `metrics.enabled`, the metrics server on
+//! its own listener; tells systemd `READY=1` once both are bound (and pings its watchdog);
+//! on SIGTERM/SIGINT both stop accepting, requests in flight get up to
+//! `server.shutdown_timeout_secs` to finish, then the pool is closed.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use poem::Server;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use poem::{IntoEndpoint, Server};
 use sea_orm::DatabaseConnection;
 
 use crate::config::{Backend, Config};
 use crate::web::{AppState, routes};
-use crate::{db, hypertension, seed};
+use crate::{db, hypertension, seed, systemd, telemetry};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -31,6 +36,9 @@ pub enum StartError {
 
 /// Connects and brings the database to the state the server needs.
 pub async fn prepare(config: Arc<Config>) -> Result<AppState, StartError> {
+    if config.metrics.enabled {
+        telemetry::metrics::install();
+    }
     let backend = config.database.backend().map_err(db::DbError::from)?;
     let conn = db::connect(&config.database).await?;
     db::migrate_app(&conn).await?;
@@ -75,9 +83,16 @@ pub async fn prepare(config: Arc<Config>) -> Result<AppState, StartError> {
     Ok(state)
 }
 
-/// Rebuilds every read model and logs the result.
+/// Rebuilds every read model, logs the result and records it in the metrics.
 pub async fn refresh(state: &AppState) -> Result<(), sea_orm::DbErr> {
-    let report = hypertension::read_model::refresh(&state.db, state.today()).await?;
+    let report = hypertension::read_model::refresh(&state.db, state.today())
+        .await
+        .inspect_err(|_| telemetry::metrics::record_refresh_failure(hypertension::READ_MODEL))?;
+    telemetry::metrics::record_refresh(
+        hypertension::READ_MODEL,
+        Duration::from_millis(u64::try_from(report.duration_ms).unwrap_or(u64::MAX)),
+        report.rows,
+    );
     tracing::info!(
         read_model = hypertension::READ_MODEL,
         rows = report.rows,
@@ -111,32 +126,130 @@ pub async fn bind(config: &Config) -> Result<TcpAcceptor, StartError> {
         .map_err(|source| StartError::Listen { addr, source })
 }
 
+/// Binds the metrics listener (`metrics.listen`) when metrics are enabled.
+pub async fn bind_metrics(config: &Config) -> Result<Option<TcpAcceptor>, StartError> {
+    if !config.metrics.enabled {
+        return Ok(None);
+    }
+    let addr = config.metrics.listen;
+    TcpListener::bind(addr)
+        .into_acceptor()
+        .await
+        .map(Some)
+        .map_err(|source| StartError::Listen { addr, source })
+}
+
+/// The bound listeners [`serve_on`] serves.
+pub struct Listeners {
+    pub web: TcpAcceptor,
+    /// `GET /metrics`; `None` when metrics are disabled.
+    pub metrics: Option<TcpAcceptor>,
+}
+
 /// Serves until `shutdown` resolves, then lets in-flight requests finish (up to
-/// `server.shutdown_timeout_secs`).
+/// `server.shutdown_timeout_secs`). Binds the metrics listener itself.
 pub async fn serve(
     acceptor: TcpAcceptor,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
+    let listeners = Listeners {
+        web: acceptor,
+        metrics: bind_metrics(&state.config).await?,
+    };
+    serve_on(listeners, state.clone(), routes(state), shutdown).await
+}
+
+/// [`serve`] on listeners bound by the caller, with the web endpoint given (`routes(state)`
+/// in production; tests wrap it to hold a request in flight).
+pub async fn serve_on<E>(
+    listeners: Listeners,
+    state: AppState,
+    endpoint: E,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError>
+where
+    E: IntoEndpoint,
+    E::Endpoint: 'static,
+{
     let db: DatabaseConnection = state.db.clone();
     let grace = Duration::from_secs(state.config.server.shutdown_timeout_secs);
     let refresher = spawn_refresher(
         state.clone(),
         Duration::from_secs(state.config.read_model.refresh_interval_secs.max(60)),
     );
-    if let Some(addr) = acceptor
+    let upkeep = telemetry::metrics::spawn_upkeep(Duration::from_secs(5))
+        .filter(|_| state.config.metrics.enabled);
+
+    // One signal stops both servers.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+
+    let web_addr = first_addr(&listeners.web);
+    let metrics_addr = listeners.metrics.as_ref().and_then(first_addr);
+    if let Some(addr) = metrics_addr {
+        tracing::info!(url = %format!("http://{addr}/metrics"), "metrics are served");
+    }
+    let metrics_server = listeners.metrics.map(|acceptor| {
+        // Scrapes are instant: a second is plenty to finish one.
+        tokio::spawn(
+            Server::new_with_acceptor(acceptor)
+                .name("metrics")
+                .run_with_graceful_shutdown(
+                    telemetry::metrics::routes(state.clone()),
+                    stopped(stop_rx.clone()),
+                    Some(Duration::from_secs(1)),
+                ),
+        )
+    });
+    if let Some(addr) = web_addr {
+        tracing::info!(url = %format!("http://{addr}/"), "Sistema APS is listening");
+    }
+    let web = Server::new_with_acceptor(listeners.web)
+        .name("web")
+        .run_with_graceful_shutdown(endpoint, stopped(stop_rx), Some(grace));
+    tokio::pin!(web);
+    let mut status = String::from("serving");
+    if let Some(addr) = web_addr {
+        status.push_str(&format!(" http://{addr}/"));
+    }
+    if let Some(addr) = metrics_addr {
+        status.push_str(&format!(", metrics http://{addr}/metrics"));
+    }
+    systemd::notify_ready(&status);
+    let watchdog = systemd::spawn_watchdog();
+
+    let result = tokio::select! {
+        result = &mut web => result, // the server failed on its own
+        () = shutdown => {
+            systemd::notify_stopping();
+            let _ = stop_tx.send(true);
+            web.await
+        }
+    };
+    let _ = stop_tx.send(true);
+    if let Some(server) = metrics_server {
+        match server.await {
+            Ok(Err(e)) => tracing::warn!(error = %e, "metrics server error"),
+            Err(e) => tracing::warn!(error = %e, "metrics server task failed"),
+            Ok(Ok(())) => {}
+        }
+    }
+    for task in [Some(refresher), upkeep, watchdog].into_iter().flatten() {
+        task.abort();
+    }
+    let _ = db.close().await;
+    tracing::info!("stopped");
+    result.map_err(StartError::Serve)
+}
+
+fn first_addr(acceptor: &TcpAcceptor) -> Option<std::net::SocketAddr> {
+    acceptor
         .local_addr()
         .first()
         .and_then(|a| a.as_socket_addr().copied())
-    {
-        tracing::info!(url = %format!("http://{addr}/"), "Sistema APS is listening");
-    }
-    let result = Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(routes(state), shutdown, Some(grace))
-        .await;
-    refresher.abort();
-    let _ = db.close().await;
-    result.map_err(StartError::Serve)
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -10,6 +10,7 @@ pub mod esus;
 pub mod hypertension;
 pub mod seed;
 pub mod store;
+pub mod systemd;
 pub mod telemetry;
 pub mod text;
 pub mod web;
