@@ -1,4 +1,4 @@
-//! The command line: `serve` (default), `migrate`, `seed`, `config`.
+//! The command line: `serve` (default), `migrate`, `seed`, `config`, `health`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -6,7 +6,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 
 use crate::config::{Backend, Config, DEFAULT_CONFIG_TOML};
-use crate::{app, db, seed, telemetry};
+use crate::{app, db, probe, seed, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -44,12 +44,31 @@ pub enum Command {
     },
     /// Print the default configuration file, commented.
     Config,
+    /// Ask a running server whether it is ready (GET URL, default: /ready of server.listen);
+    /// print the answer, exit 0 on 2xx and 1 otherwise. For containers without curl.
+    Health {
+        /// The URL to probe (plain http).
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+        /// Seconds to wait for the answer.
+        #[arg(long, default_value_t = 5)]
+        timeout: u64,
+    },
 }
 
 /// Runs the command; the returned error is printed by `main`.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(Command::Config) = cli.command {
         print!("{DEFAULT_CONFIG_TOML}");
+        return Ok(());
+    }
+    if let Some(Command::Health { url, timeout }) = &cli.command {
+        // With --url the configuration is not needed (nor read).
+        let url = match url {
+            Some(u) => u.clone(),
+            None => probe::ready_url(Config::load(cli.config.as_deref())?.server.listen),
+        };
+        probe::run(&url, std::time::Duration::from_secs(*timeout)).await?;
         return Ok(());
     }
     let config = Arc::new(Config::load(cli.config.as_deref())?);
@@ -95,7 +114,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             app::refresh(&state).await?;
         }
-        Command::Config => unreachable!("handled above"),
+        Command::Config | Command::Health { .. } => unreachable!("handled above"),
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod esus;
 pub mod hypertension;
+pub mod probe;
 pub mod seed;
 pub mod store;
 pub mod systemd;

@@ -17,7 +17,9 @@ pub fn health() -> Json<serde_json::Value> {
 }
 
 /// Readiness: the database answers and the app's migrations are current; 503 otherwise, with
-/// the reason in the JSON body.
+/// the reason in the JSON body. Also reported, without changing the answer: the read model's
+/// age (stale after three refresh intervals; the data is still served, with its age in the
+/// footer) and the free space of the data directory.
 #[handler]
 pub async fn ready(Data(state): Data<&AppState>) -> Response {
     let started = Instant::now();
@@ -47,15 +49,33 @@ pub async fn ready(Data(state): Data<&AppState>) -> Response {
         .await
         .ok()
         .flatten();
+    let interval = state.config.read_model.refresh_interval_secs.max(60);
+    let data_dir = crate::db::data_dir(&state.config.database);
+    let disk = crate::telemetry::process::free_space(&data_dir).map(|(avail, size)| {
+        let percent = if size == 0 {
+            0.0
+        } else {
+            avail as f64 * 100.0 / size as f64
+        };
+        json!({
+            "free_bytes": avail,
+            "free_percent": (percent * 10.0).round() / 10.0,
+        })
+    });
     Json(json!({
         "status": "ready",
         "database": { "reachable": true, "latency_ms": (latency_ms * 10.0).round() / 10.0 },
         "migrations": { "known": migrations.known, "applied": migrations.applied },
-        "read_model": read_model.map(|s| json!({
-            "refreshed_at": s.refreshed_at.to_rfc3339(),
-            "age_seconds": (chrono::Utc::now() - s.refreshed_at).num_seconds(),
-            "rows": s.row_count,
-        })),
+        "read_model": read_model.map(|s| {
+            let age = (chrono::Utc::now() - s.refreshed_at).num_seconds();
+            json!({
+                "refreshed_at": s.refreshed_at.to_rfc3339(),
+                "age_seconds": age,
+                "stale": age > 3 * i64::try_from(interval).unwrap_or(i64::MAX / 4),
+                "rows": s.row_count,
+            })
+        }),
+        "data_dir": disk,
     }))
     .into_response()
 }
