@@ -7,4 +7,5 @@ mod health;
 mod helpers;
 mod hypertension;
 mod mirror;
+mod observability;
 mod web_shell;
