@@ -178,8 +178,11 @@ where
         state.clone(),
         Duration::from_secs(state.config.read_model.refresh_interval_secs.max(60)),
     );
-    let upkeep = telemetry::metrics::spawn_upkeep(Duration::from_secs(5))
-        .filter(|_| state.config.metrics.enabled);
+    let upkeep = if state.config.metrics.enabled {
+        telemetry::metrics::spawn_upkeep(Duration::from_secs(5))
+    } else {
+        None
+    };
 
     // One signal stops both servers.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
