@@ -2,6 +2,8 @@
 //! the e-SUS APS PEC database. See `ARCHITECTURE.md` in the design notes for the layout.
 
 pub mod app;
+pub mod audit;
+pub mod auth;
 pub mod cli;
 pub mod clinical;
 pub mod config;
@@ -11,5 +13,6 @@ pub mod hypertension;
 pub mod seed;
 pub mod store;
 pub mod telemetry;
+pub mod territory;
 pub mod text;
 pub mod web;

@@ -16,8 +16,11 @@ use crate::hypertension::worklist::{
 };
 use crate::store::hypertension_summary as summary;
 
+use crate::audit::{self, Action, Event};
+
 use super::error::WebError;
 use super::htmx::HxRequest;
+use super::session::{Auth, Client};
 use super::layout;
 use super::{AppState, format, paths};
 
@@ -168,6 +171,7 @@ impl ListQuery {
 
     fn without_filters(&self) -> ListQuery {
         let mut q = ListQuery::default();
+        q.filters.scope = self.filters.scope.clone();
         q.filters.team = self.filters.team.clone();
         q
     }
@@ -186,23 +190,46 @@ struct View<'a> {
 pub async fn list(
     req: &Request,
     hx: HxRequest,
+    client: Client,
+    Auth(user): Auth,
     Data(state): Data<&AppState>,
 ) -> Result<Response, WebError> {
-    let query = ListQuery::parse(req.uri().query().unwrap_or("")).map_err(WebError::BadRequest)?;
-    let db = &state.db;
-    let teams = worklist::teams(db).await?;
-    if let Some(team) = &query.filters.team
-        && !teams.iter().any(|t| &t.nu_ine == team)
-    {
-        return Err(WebError::BadRequest(
-            "Equipe não encontrada: escolha uma equipe da lista.".into(),
+    let scope = user.scope();
+    if scope.is_empty() {
+        return Err(WebError::Forbidden(
+            "Seu perfil não dá acesso a dados de pacientes. Peça ao administrador um perfil de equipe, microárea ou coordenação.".into(),
         ));
     }
+    let mut query = ListQuery::parse(req.uri().query().unwrap_or("")).map_err(WebError::BadRequest)?;
+    query.filters.scope = scope.clone();
+    let db = &state.db;
+    let teams = worklist::teams(db, &scope).await?;
     let micro_areas = match &query.filters.team {
-        Some(team) => worklist::micro_areas(db, team).await?,
+        Some(team) => {
+            // Unknown and out-of-scope teams get the same answer: nothing leaks.
+            let Some(t) = teams.iter().find(|t| &t.nu_ine == team) else {
+                return Err(WebError::BadRequest(
+                    "Equipe não encontrada: escolha uma equipe da lista.".into(),
+                ));
+            };
+            worklist::micro_areas(db, &scope, t).await?
+        }
         None => Vec::new(),
     };
     let page = worklist::page(db, &query.filters, &query.page).await?;
+    audit::record(
+        db,
+        Event {
+            user: Some(&user),
+            action: Action::ViewList,
+            resource: paths::HYPERTENSION.into(),
+            filters: Some(query.to_query()),
+            persons: page.rows.iter().map(|r| r.co_seq_cidadao).collect(),
+            person_count: page.total,
+            origin: client.origin(),
+        },
+    )
+    .await?;
     let view = View {
         query: &query,
         teams: &teams,
@@ -214,7 +241,7 @@ pub async fn list(
     let body = if hx.fragment {
         panel
     } else {
-        let footer = state.footer().await;
+        let footer = state.footer(Some(&user)).await;
         layout::page("Hipertensos", Some(paths::HYPERTENSION), &footer, panel)
     };
     Ok(body
