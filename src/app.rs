@@ -89,25 +89,52 @@ async fn create_demo_users(state: &AppState) -> Result<(), StartError> {
     let territory = crate::territory::load(&state.db).await?;
     let team = territory.teams.first().map(|t| t.nu_ine.clone());
     let micro = team.as_ref().and_then(|ine| {
-        territory.micro_areas.iter().find(|(i, _)| i == ine).map(|(_, m)| m.clone())
+        territory
+            .micro_areas
+            .iter()
+            .find(|(i, _)| i == ine)
+            .map(|(_, m)| m.clone())
     });
-    let plain = |role| Assignment { role, cnes: None, ine: None, micro_area: None };
+    let plain = |role| Assignment {
+        role,
+        cnes: None,
+        ine: None,
+        micro_area: None,
+    };
     let mut demo = vec![
         ("admin", "Administração (demonstração)", plain(Role::Admin)),
-        ("coordenacao", "Coordenação (demonstração)", plain(Role::Coordinator)),
-        ("auditoria", "Auditoria (demonstração)", plain(Role::Auditor)),
+        (
+            "coordenacao",
+            "Coordenação (demonstração)",
+            plain(Role::Coordinator),
+        ),
+        (
+            "auditoria",
+            "Auditoria (demonstração)",
+            plain(Role::Auditor),
+        ),
     ];
     if let Some(ine) = &team {
         demo.push((
             "profissional",
             "Profissional da equipe (demonstração)",
-            Assignment { role: Role::Professional, cnes: None, ine: Some(ine.clone()), micro_area: None },
+            Assignment {
+                role: Role::Professional,
+                cnes: None,
+                ine: Some(ine.clone()),
+                micro_area: None,
+            },
         ));
         if let Some(m) = &micro {
             demo.push((
                 "acs",
                 "ACS (demonstração)",
-                Assignment { role: Role::Acs, cnes: None, ine: Some(ine.clone()), micro_area: Some(m.clone()) },
+                Assignment {
+                    role: Role::Acs,
+                    cnes: None,
+                    ine: Some(ine.clone()),
+                    micro_area: Some(m.clone()),
+                },
             ));
         }
     }

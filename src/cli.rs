@@ -170,32 +170,61 @@ async fn user_command(
 ) -> anyhow::Result<()> {
     use crate::auth::{Assignment, Role, password, users};
     match cmd {
-        UserCommand::Add { username, name, role, cpf, cnes, team, micro_area } => {
+        UserCommand::Add {
+            username,
+            name,
+            role,
+            cpf,
+            cnes,
+            team,
+            micro_area,
+        } => {
             let role = Role::from_key(&role).ok_or_else(|| {
-                anyhow::anyhow!("perfil desconhecido: use admin, coordinator, professional, acs ou auditor")
+                anyhow::anyhow!(
+                    "perfil desconhecido: use admin, coordinator, professional, acs ou auditor"
+                )
             })?;
-            let assignment = Assignment { role, cnes, ine: team, micro_area };
+            let assignment = Assignment {
+                role,
+                cnes,
+                ine: team,
+                micro_area,
+            };
             let pw = password::generate();
             let user = users::create(
                 conn,
                 &config.auth,
-                users::NewUser { username, full_name: name, cpf, assignments: vec![assignment] },
+                users::NewUser {
+                    username,
+                    full_name: name,
+                    cpf,
+                    assignments: vec![assignment],
+                },
                 &pw,
                 true,
             )
             .await?;
-            println!("Usuário {} criado. Senha provisória (aparece só agora): {pw}", user.username);
+            println!(
+                "Usuário {} criado. Senha provisória (aparece só agora): {pw}",
+                user.username
+            );
         }
         UserCommand::Passwd { username } => {
             let user = users::find_by_username(conn, &username).await?;
             let pw = password::generate();
             users::set_password(conn, &config.auth, user.id, &pw, true).await?;
-            println!("Nova senha provisória de {} (aparece só agora): {pw}", user.username);
+            println!(
+                "Nova senha provisória de {} (aparece só agora): {pw}",
+                user.username
+            );
         }
         UserCommand::Disable { username } => {
             let user = users::find_by_username(conn, &username).await?;
             users::set_active(conn, user.id, false).await?;
-            println!("Usuário {} desativado; as sessões dele foram encerradas.", user.username);
+            println!(
+                "Usuário {} desativado; as sessões dele foram encerradas.",
+                user.username
+            );
         }
         UserCommand::Enable { username } => {
             let user = users::find_by_username(conn, &username).await?;

@@ -52,6 +52,13 @@ pub async fn load(db: &DatabaseConnection) -> Result<Territory, DbErr> {
         .into_model::<MicroRow>()
         .all(db)
         .await?;
-    let micro_areas = rows.into_iter().filter_map(|r| Some((r.nu_ine, r.micro_area?))).collect();
-    Ok(Territory { units, teams, micro_areas })
+    let micro_areas = rows
+        .into_iter()
+        .filter_map(|r| Some((r.nu_ine, r.micro_area?)))
+        .collect();
+    Ok(Territory {
+        units,
+        teams,
+        micro_areas,
+    })
 }

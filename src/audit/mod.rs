@@ -6,8 +6,8 @@ use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 
@@ -125,7 +125,10 @@ fn canonical(row: &audit_log::Model) -> String {
 }
 
 fn hash_row(row: &audit_log::Model) -> String {
-    Sha256::digest(canonical(row).as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(canonical(row).as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Appends one event to the chain. Returns the new row id.
@@ -134,7 +137,10 @@ pub async fn record(db: &DatabaseConnection, event: Event<'_>) -> Result<i64, Db
     // Take the write lock on the head first (a row lock on PostgreSQL, the database write lock
     // on SQLite), then read it: rows chain in the order they commit.
     audit_head::Entity::update_many()
-        .col_expr(audit_head::Column::LastId, Expr::col(audit_head::Column::LastId))
+        .col_expr(
+            audit_head::Column::LastId,
+            Expr::col(audit_head::Column::LastId),
+        )
         .filter(audit_head::Column::Id.eq(1))
         .exec(&txn)
         .await?;
@@ -145,8 +151,13 @@ pub async fn record(db: &DatabaseConnection, event: Event<'_>) -> Result<i64, Db
     let mut persons = event.persons.clone();
     persons.sort_unstable();
     persons.dedup();
-    let person_ids = (!persons.is_empty())
-        .then(|| persons.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(" "));
+    let person_ids = (!persons.is_empty()).then(|| {
+        persons
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
     let mut row = audit_log::Model {
         id: head.last_id + 1,
         // Microseconds: what both databases store exactly.
@@ -158,7 +169,8 @@ pub async fn record(db: &DatabaseConnection, event: Event<'_>) -> Result<i64, Db
         resource: event.resource,
         filters: event.filters.filter(|f| !f.is_empty()),
         person_ids,
-        person_count: i64::try_from(event.person_count.max(persons.len() as u64)).unwrap_or(i64::MAX),
+        person_count: i64::try_from(event.person_count.max(persons.len() as u64))
+            .unwrap_or(i64::MAX),
         client_addr: event.origin.client_addr,
         request_id: event.origin.request_id,
         prev_hash: head.last_hash.clone(),
@@ -173,13 +185,22 @@ pub async fn record(db: &DatabaseConnection, event: Event<'_>) -> Result<i64, Db
         let chunk: Vec<audit_log_person::ActiveModel> = rest
             .by_ref()
             .take(500)
-            .map(|p| audit_log_person::ActiveModel { audit_id: Set(id), co_seq_cidadao: Set(p) })
+            .map(|p| audit_log_person::ActiveModel {
+                audit_id: Set(id),
+                co_seq_cidadao: Set(p),
+            })
             .collect();
-        audit_log_person::Entity::insert_many(chunk).exec(&txn).await?;
+        audit_log_person::Entity::insert_many(chunk)
+            .exec(&txn)
+            .await?;
     }
-    audit_head::ActiveModel { id: Set(1), last_id: Set(id), last_hash: Set(hash) }
-        .update(&txn)
-        .await?;
+    audit_head::ActiveModel {
+        id: Set(1),
+        last_id: Set(id),
+        last_hash: Set(hash),
+    }
+    .update(&txn)
+    .await?;
     txn.commit().await?;
     Ok(id)
 }
@@ -187,9 +208,14 @@ pub async fn record(db: &DatabaseConnection, event: Event<'_>) -> Result<i64, Db
 /// Result of walking the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verification {
-    Intact { rows: u64 },
+    Intact {
+        rows: u64,
+    },
     /// The first row whose content, link or position does not match.
-    Broken { row_id: i64, reason: String },
+    Broken {
+        row_id: i64,
+        reason: String,
+    },
 }
 
 /// Walks the whole chain in id order and names the first broken row.
@@ -197,7 +223,9 @@ pub async fn verify(db: &DatabaseConnection) -> Result<Verification, DbErr> {
     let mut prev_hash = GENESIS_HASH.to_string();
     let mut expected_id = 1i64;
     let mut rows = 0u64;
-    let mut pages = audit_log::Entity::find().order_by_asc(audit_log::Column::Id).paginate(db, 1000);
+    let mut pages = audit_log::Entity::find()
+        .order_by_asc(audit_log::Column::Id)
+        .paginate(db, 1000);
     while let Some(page) = pages.fetch_and_next().await? {
         for row in page {
             if row.id != expected_id {
@@ -207,10 +235,16 @@ pub async fn verify(db: &DatabaseConnection) -> Result<Verification, DbErr> {
                 });
             }
             if row.prev_hash != prev_hash {
-                return Ok(Verification::Broken { row_id: row.id, reason: "link to the previous row does not match".into() });
+                return Ok(Verification::Broken {
+                    row_id: row.id,
+                    reason: "link to the previous row does not match".into(),
+                });
             }
             if hash_row(&row) != row.hash {
-                return Ok(Verification::Broken { row_id: row.id, reason: "content does not match its hash".into() });
+                return Ok(Verification::Broken {
+                    row_id: row.id,
+                    reason: "content does not match its hash".into(),
+                });
             }
             prev_hash = row.hash.clone();
             expected_id += 1;
@@ -288,7 +322,11 @@ pub async fn search(
 
 /// Every row matching the filters, oldest first (CSV export).
 pub async fn all(db: &DatabaseConnection, q: &Query) -> Result<Vec<audit_log::Model>, DbErr> {
-    audit_log::Entity::find().filter(condition(q)).order_by_asc(audit_log::Column::Id).all(db).await
+    audit_log::Entity::find()
+        .filter(condition(q))
+        .order_by_asc(audit_log::Column::Id)
+        .all(db)
+        .await
 }
 
 #[cfg(test)]
@@ -319,15 +357,42 @@ mod tests {
         let base = hash_row(&row());
         let variants: Vec<audit_log::Model> = vec![
             audit_log::Model { id: 2, ..row() },
-            audit_log::Model { user_id: Some(4), ..row() },
-            audit_log::Model { username: Some("bia".into()), ..row() },
-            audit_log::Model { action: "export".into(), ..row() },
-            audit_log::Model { resource: "/x".into(), ..row() },
-            audit_log::Model { filters: None, ..row() },
-            audit_log::Model { person_ids: Some("1 2".into()), ..row() },
-            audit_log::Model { person_count: 4, ..row() },
-            audit_log::Model { client_addr: Some("10.0.0.1".into()), ..row() },
-            audit_log::Model { prev_hash: "1".repeat(64), ..row() },
+            audit_log::Model {
+                user_id: Some(4),
+                ..row()
+            },
+            audit_log::Model {
+                username: Some("bia".into()),
+                ..row()
+            },
+            audit_log::Model {
+                action: "export".into(),
+                ..row()
+            },
+            audit_log::Model {
+                resource: "/x".into(),
+                ..row()
+            },
+            audit_log::Model {
+                filters: None,
+                ..row()
+            },
+            audit_log::Model {
+                person_ids: Some("1 2".into()),
+                ..row()
+            },
+            audit_log::Model {
+                person_count: 4,
+                ..row()
+            },
+            audit_log::Model {
+                client_addr: Some("10.0.0.1".into()),
+                ..row()
+            },
+            audit_log::Model {
+                prev_hash: "1".repeat(64),
+                ..row()
+            },
         ];
         for v in variants {
             assert_ne!(hash_row(&v), base);

@@ -13,12 +13,15 @@ fn hasher() -> Argon2<'static> {
 /// The PHC string of a new hash.
 pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
-    Ok(hasher().hash_password(password.as_bytes(), &salt)?.to_string())
+    Ok(hasher()
+        .hash_password(password.as_bytes(), &salt)?
+        .to_string())
 }
 
 /// Whether `password` matches the stored hash (false for a malformed hash).
 pub fn verify(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored).is_ok_and(|h| hasher().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(stored)
+        .is_ok_and(|h| hasher().verify_password(password.as_bytes(), &h).is_ok())
 }
 
 /// A hash to verify against when the user does not exist, so that the answer takes the
@@ -38,7 +41,8 @@ pub fn check_rules(password: &str, min_len: usize, username: &str) -> Result<(),
     if len > 128 {
         return Err("A senha pode ter no máximo 128 caracteres.".into());
     }
-    if !password.chars().any(|c| c.is_alphabetic()) || !password.chars().any(|c| c.is_ascii_digit()) {
+    if !password.chars().any(|c| c.is_alphabetic()) || !password.chars().any(|c| c.is_ascii_digit())
+    {
         return Err("A senha deve ter letras e números.".into());
     }
     let lower = password.to_lowercase();

@@ -19,7 +19,13 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::Admin, Role::Coordinator, Role::Professional, Role::Acs, Role::Auditor];
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Coordinator,
+        Role::Professional,
+        Role::Acs,
+        Role::Auditor,
+    ];
 
     pub fn key(self) -> &'static str {
         match self {
@@ -66,17 +72,23 @@ impl Assignment {
         match self.role {
             Role::Admin | Role::Auditor => {
                 if has(&self.cnes) || has(&self.ine) || has(&self.micro_area) {
-                    return Err("Administração e auditoria não têm território: deixe unidade, equipe e microárea em branco.");
+                    return Err(
+                        "Administração e auditoria não têm território: deixe unidade, equipe e microárea em branco.",
+                    );
                 }
             }
             Role::Coordinator => {
                 if has(&self.ine) || has(&self.micro_area) {
-                    return Err("A coordenação abrange uma unidade (CNES) ou o município todo, não uma equipe.");
+                    return Err(
+                        "A coordenação abrange uma unidade (CNES) ou o município todo, não uma equipe.",
+                    );
                 }
             }
             Role::Professional => {
                 if !has(&self.ine) || has(&self.micro_area) || has(&self.cnes) {
-                    return Err("Profissional da equipe: escolha uma equipe (e nenhuma microárea).");
+                    return Err(
+                        "Profissional da equipe: escolha uma equipe (e nenhuma microárea).",
+                    );
                 }
             }
             Role::Acs => {
@@ -126,12 +138,20 @@ impl Scope {
 
     /// Whether the user may see any nominal data at all.
     pub fn is_empty(&self) -> bool {
-        !self.municipality && self.units.is_empty() && self.teams.is_empty() && self.micro_areas.is_empty()
+        !self.municipality
+            && self.units.is_empty()
+            && self.teams.is_empty()
+            && self.micro_areas.is_empty()
     }
 
     /// A filter over a table that has CNES, INE and micro-area columns. An empty scope
     /// matches nothing.
-    pub fn condition(&self, cnes: impl IntoColumnRef + Clone, ine: impl IntoColumnRef + Clone, micro: impl IntoColumnRef + Clone) -> Condition {
+    pub fn condition(
+        &self,
+        cnes: impl IntoColumnRef + Clone,
+        ine: impl IntoColumnRef + Clone,
+        micro: impl IntoColumnRef + Clone,
+    ) -> Condition {
         use sea_orm::sea_query::ExprTrait;
         if self.municipality {
             return Condition::all();
@@ -167,10 +187,19 @@ impl Scope {
 
     /// Micro-areas the user is limited to within a team (`None`: the whole team).
     pub fn micro_areas_of(&self, ine: &str, cnes: Option<&str>) -> Option<Vec<String>> {
-        if self.municipality || cnes.is_some_and(|c| self.units.iter().any(|u| u == c)) || self.teams.iter().any(|t| t == ine) {
+        if self.municipality
+            || cnes.is_some_and(|c| self.units.iter().any(|u| u == c))
+            || self.teams.iter().any(|t| t == ine)
+        {
             return None;
         }
-        Some(self.micro_areas.iter().filter(|(t, _)| t == ine).map(|(_, m)| m.clone()).collect())
+        Some(
+            self.micro_areas
+                .iter()
+                .filter(|(t, _)| t == ine)
+                .map(|(_, m)| m.clone())
+                .collect(),
+        )
     }
 }
 
@@ -192,9 +221,21 @@ mod tests {
         assert!(a(Role::Admin, None, None, None).validate().is_ok());
         assert!(a(Role::Admin, None, Some("1"), None).validate().is_err());
         assert!(a(Role::Coordinator, None, None, None).validate().is_ok());
-        assert!(a(Role::Coordinator, Some("123"), None, None).validate().is_ok());
-        assert!(a(Role::Coordinator, None, Some("1"), None).validate().is_err());
-        assert!(a(Role::Professional, None, Some("1"), None).validate().is_ok());
+        assert!(
+            a(Role::Coordinator, Some("123"), None, None)
+                .validate()
+                .is_ok()
+        );
+        assert!(
+            a(Role::Coordinator, None, Some("1"), None)
+                .validate()
+                .is_err()
+        );
+        assert!(
+            a(Role::Professional, None, Some("1"), None)
+                .validate()
+                .is_ok()
+        );
         assert!(a(Role::Professional, None, None, None).validate().is_err());
         assert!(a(Role::Acs, None, Some("1"), Some("02")).validate().is_ok());
         assert!(a(Role::Acs, None, Some("1"), None).validate().is_err());
@@ -209,10 +250,18 @@ mod tests {
             a(Role::Professional, None, Some("T2"), None),
         ]);
         assert!(!s.is_empty() && !s.municipality);
-        assert!(s.allows_team("T1", None) && s.allows_team("T2", None) && !s.allows_team("T3", None));
+        assert!(
+            s.allows_team("T1", None) && s.allows_team("T2", None) && !s.allows_team("T3", None)
+        );
         assert_eq!(s.micro_areas_of("T1", None), Some(vec!["02".to_string()]));
         assert_eq!(s.micro_areas_of("T2", None), None);
-        assert!(Scope::of(&[a(Role::Admin, None, None, None), a(Role::Auditor, None, None, None)]).is_empty());
+        assert!(
+            Scope::of(&[
+                a(Role::Admin, None, None, None),
+                a(Role::Auditor, None, None, None)
+            ])
+            .is_empty()
+        );
         let unit = Scope::of(&[a(Role::Coordinator, Some("999"), None, None)]);
         assert!(unit.allows_team("T9", Some("999")) && !unit.allows_team("T9", Some("111")));
         assert!(Scope::of(&[a(Role::Coordinator, None, None, None)]).allows_team("any", None));

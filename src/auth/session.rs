@@ -45,7 +45,11 @@ pub async fn create(
     }
     .insert(db)
     .await?;
-    Ok(Session { token, csrf_token, expires_at })
+    Ok(Session {
+        token,
+        csrf_token,
+        expires_at,
+    })
 }
 
 /// The user behind a session token, if the session is alive; expired sessions are removed.
@@ -59,7 +63,10 @@ pub async fn lookup(
         return Ok(None);
     }
     let hash = sha256_hex(token);
-    let Some(session) = user_session::Entity::find_by_id(hash.clone()).one(db).await? else {
+    let Some(session) = user_session::Entity::find_by_id(hash.clone())
+        .one(db)
+        .await?
+    else {
         return Ok(None);
     };
     let idle = Duration::minutes(i64::from(cfg.idle_timeout_minutes));
@@ -67,7 +74,10 @@ pub async fn lookup(
         user_session::Entity::delete_by_id(hash).exec(db).await?;
         return Ok(None);
     }
-    let Some(user) = app_user::Entity::find_by_id(session.user_id).one(db).await? else {
+    let Some(user) = app_user::Entity::find_by_id(session.user_id)
+        .one(db)
+        .await?
+    else {
         return Ok(None);
     };
     if !user.active {
@@ -76,9 +86,13 @@ pub async fn lookup(
     }
     // Touch at most once a minute: one write per minute per user, not per request.
     if now - session.last_seen_at >= Duration::seconds(60) {
-        user_session::ActiveModel { token_hash: Set(hash), last_seen_at: Set(now), ..Default::default() }
-            .update(db)
-            .await?;
+        user_session::ActiveModel {
+            token_hash: Set(hash),
+            last_seen_at: Set(now),
+            ..Default::default()
+        }
+        .update(db)
+        .await?;
     }
     let assignments = users::assignments(db, user.id).await?;
     Ok(Some(CurrentUser {
@@ -93,7 +107,9 @@ pub async fn lookup(
 
 /// Ends one session.
 pub async fn delete(db: &DatabaseConnection, token: &str) -> Result<(), SessionError> {
-    user_session::Entity::delete_by_id(sha256_hex(token)).exec(db).await?;
+    user_session::Entity::delete_by_id(sha256_hex(token))
+        .exec(db)
+        .await?;
     Ok(())
 }
 

@@ -58,7 +58,8 @@ pub struct UserWithRoles {
 pub fn normalize_username(raw: &str) -> Result<String, UserError> {
     let u = raw.trim().to_lowercase();
     let ok = (3..=40).contains(&u.chars().count())
-        && u.chars().all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c))
+        && u.chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c))
         && !u.chars().all(|c| c.is_ascii_digit());
     if ok {
         Ok(u)
@@ -75,7 +76,9 @@ pub fn normalize_cpf(raw: &str) -> Result<String, UserError> {
     if d.len() == 11 && cpf_check_digits_ok(&d) {
         Ok(d)
     } else {
-        Err(UserError::Invalid("CPF inválido: confira os 11 dígitos.".into()))
+        Err(UserError::Invalid(
+            "CPF inválido: confira os 11 dígitos.".into(),
+        ))
     }
 }
 
@@ -97,7 +100,9 @@ fn full_name_ok(name: &str) -> Result<String, UserError> {
     if (3..=120).contains(&n.chars().count()) {
         Ok(n)
     } else {
-        Err(UserError::Invalid("Nome completo: de 3 a 120 caracteres.".into()))
+        Err(UserError::Invalid(
+            "Nome completo: de 3 a 120 caracteres.".into(),
+        ))
     }
 }
 
@@ -118,18 +123,34 @@ pub async fn create(
     password::check_rules(password_plain, cfg.min_password_length as usize, &username)
         .map_err(UserError::Invalid)?;
     if new.assignments.is_empty() {
-        return Err(UserError::Invalid("Escolha ao menos um perfil para o usuário.".into()));
+        return Err(UserError::Invalid(
+            "Escolha ao menos um perfil para o usuário.".into(),
+        ));
     }
     for a in &new.assignments {
-        a.validate().map_err(|m| UserError::Invalid(m.to_string()))?;
+        a.validate()
+            .map_err(|m| UserError::Invalid(m.to_string()))?;
     }
-    if app_user::Entity::find().filter(app_user::Column::Username.eq(&username)).one(db).await?.is_some() {
-        return Err(UserError::Invalid(format!("Já existe um usuário chamado {username}.")));
+    if app_user::Entity::find()
+        .filter(app_user::Column::Username.eq(&username))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Err(UserError::Invalid(format!(
+            "Já existe um usuário chamado {username}."
+        )));
     }
     if let Some(c) = &cpf
-        && app_user::Entity::find().filter(app_user::Column::Cpf.eq(c)).one(db).await?.is_some()
+        && app_user::Entity::find()
+            .filter(app_user::Column::Cpf.eq(c))
+            .one(db)
+            .await?
+            .is_some()
     {
-        return Err(UserError::Invalid("Já existe um usuário com este CPF.".into()));
+        return Err(UserError::Invalid(
+            "Já existe um usuário com este CPF.".into(),
+        ));
     }
     let hash = password::hash(password_plain).map_err(|e| UserError::Hash(e.to_string()))?;
     let now = Utc::now();
@@ -184,10 +205,13 @@ pub async fn replace_assignments(
     assignments: &[Assignment],
 ) -> Result<(), UserError> {
     if assignments.is_empty() {
-        return Err(UserError::Invalid("O usuário precisa de ao menos um perfil.".into()));
+        return Err(UserError::Invalid(
+            "O usuário precisa de ao menos um perfil.".into(),
+        ));
     }
     for a in assignments {
-        a.validate().map_err(|m| UserError::Invalid(m.to_string()))?;
+        a.validate()
+            .map_err(|m| UserError::Invalid(m.to_string()))?;
     }
     let txn = db.begin().await?;
     user_assignment::Entity::delete_many()
@@ -208,14 +232,25 @@ pub async fn assignments(db: &DatabaseConnection, user_id: i64) -> Result<Vec<As
     Ok(rows
         .into_iter()
         .filter_map(|r| {
-            Some(Assignment { role: Role::from_key(&r.role)?, cnes: r.nu_cnes, ine: r.nu_ine, micro_area: r.micro_area })
+            Some(Assignment {
+                role: Role::from_key(&r.role)?,
+                cnes: r.nu_cnes,
+                ine: r.nu_ine,
+                micro_area: r.micro_area,
+            })
         })
         .collect())
 }
 
 pub async fn list(db: &DatabaseConnection) -> Result<Vec<UserWithRoles>, DbErr> {
-    let users = app_user::Entity::find().order_by_asc(app_user::Column::Username).all(db).await?;
-    let all = user_assignment::Entity::find().order_by_asc(user_assignment::Column::Id).all(db).await?;
+    let users = app_user::Entity::find()
+        .order_by_asc(app_user::Column::Username)
+        .all(db)
+        .await?;
+    let all = user_assignment::Entity::find()
+        .order_by_asc(user_assignment::Column::Id)
+        .all(db)
+        .await?;
     Ok(users
         .into_iter()
         .map(|u| {
@@ -231,16 +266,25 @@ pub async fn list(db: &DatabaseConnection) -> Result<Vec<UserWithRoles>, DbErr> 
                     })
                 })
                 .collect();
-            UserWithRoles { user: u, assignments }
+            UserWithRoles {
+                user: u,
+                assignments,
+            }
         })
         .collect())
 }
 
 pub async fn find(db: &DatabaseConnection, id: i64) -> Result<app_user::Model, UserError> {
-    app_user::Entity::find_by_id(id).one(db).await?.ok_or(UserError::NotFound)
+    app_user::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(UserError::NotFound)
 }
 
-pub async fn find_by_username(db: &DatabaseConnection, username: &str) -> Result<app_user::Model, UserError> {
+pub async fn find_by_username(
+    db: &DatabaseConnection,
+    username: &str,
+) -> Result<app_user::Model, UserError> {
     app_user::Entity::find()
         .filter(app_user::Column::Username.eq(username.trim().to_lowercase()))
         .one(db)
@@ -269,7 +313,9 @@ pub async fn update_profile(
             .await?
             .is_some()
     {
-        return Err(UserError::Invalid("Já existe outro usuário com este CPF.".into()));
+        return Err(UserError::Invalid(
+            "Já existe outro usuário com este CPF.".into(),
+        ));
     }
     app_user::ActiveModel {
         id: Set(user.id),
@@ -292,8 +338,12 @@ pub async fn set_password(
     must_change: bool,
 ) -> Result<(), UserError> {
     let user = find(db, id).await?;
-    password::check_rules(new_password, cfg.min_password_length as usize, &user.username)
-        .map_err(UserError::Invalid)?;
+    password::check_rules(
+        new_password,
+        cfg.min_password_length as usize,
+        &user.username,
+    )
+    .map_err(UserError::Invalid)?;
     let hash = password::hash(new_password).map_err(|e| UserError::Hash(e.to_string()))?;
     let now = Utc::now();
     app_user::ActiveModel {
@@ -315,9 +365,14 @@ pub async fn set_password(
 /// Enables or disables an account; disabling ends its sessions at once.
 pub async fn set_active(db: &DatabaseConnection, id: i64, active: bool) -> Result<(), UserError> {
     find(db, id).await?;
-    app_user::ActiveModel { id: Set(id), active: Set(active), updated_at: Set(Utc::now()), ..Default::default() }
-        .update(db)
-        .await?;
+    app_user::ActiveModel {
+        id: Set(id),
+        active: Set(active),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
     if !active {
         session::delete_all_for_user(db, id).await?;
     }
@@ -336,25 +391,33 @@ pub async fn authenticate(
     now: DateTime<Utc>,
 ) -> Result<app_user::Model, LoginError> {
     let window = Duration::minutes(i64::from(cfg.address_window_minutes));
-    let throttle = login_throttle::Entity::find_by_id(client_addr.to_string()).one(db).await?;
+    let throttle = login_throttle::Entity::find_by_id(client_addr.to_string())
+        .one(db)
+        .await?;
     if let Some(t) = &throttle
         && now - t.window_start < window
         && t.failures >= i32::try_from(cfg.address_max_failures).unwrap_or(i32::MAX)
     {
         let retry = (t.window_start + window - now).num_seconds().max(1);
-        return Err(LoginError::Throttled { retry_after_secs: retry });
+        return Err(LoginError::Throttled {
+            retry_after_secs: retry,
+        });
     }
 
     let login = login.trim();
     let cpf = digits(login);
-    let user = if cpf.len() == 11 && cpf.len() == login.chars().filter(|c| !".-".contains(*c)).count() {
-        app_user::Entity::find().filter(app_user::Column::Cpf.eq(cpf)).one(db).await?
-    } else {
-        app_user::Entity::find()
-            .filter(app_user::Column::Username.eq(login.to_lowercase()))
-            .one(db)
-            .await?
-    };
+    let user =
+        if cpf.len() == 11 && cpf.len() == login.chars().filter(|c| !".-".contains(*c)).count() {
+            app_user::Entity::find()
+                .filter(app_user::Column::Cpf.eq(cpf))
+                .one(db)
+                .await?
+        } else {
+            app_user::Entity::find()
+                .filter(app_user::Column::Username.eq(login.to_lowercase()))
+                .one(db)
+                .await?
+        };
     let Some(user) = user else {
         password::dummy_verify(password_plain);
         record_address_failure(db, throttle, client_addr, now, window).await?;
@@ -381,9 +444,14 @@ pub async fn authenticate(
         return Err(LoginError::Invalid);
     }
     if user.failed_logins != 0 || user.locked_until.is_some() {
-        app_user::ActiveModel { id: Set(user.id), failed_logins: Set(0), locked_until: Set(None), ..Default::default() }
-            .update(db)
-            .await?;
+        app_user::ActiveModel {
+            id: Set(user.id),
+            failed_logins: Set(0),
+            locked_until: Set(None),
+            ..Default::default()
+        }
+        .update(db)
+        .await?;
     }
     Ok(user)
 }
@@ -433,7 +501,10 @@ mod tests {
 
     #[test]
     fn usernames_and_cpfs() {
-        assert_eq!(normalize_username(" Maria.Silva ").ok().as_deref(), Some("maria.silva"));
+        assert_eq!(
+            normalize_username(" Maria.Silva ").ok().as_deref(),
+            Some("maria.silva")
+        );
         assert!(normalize_username("ab").is_err());
         assert!(normalize_username("joão").is_err());
         assert!(normalize_username("12345").is_err());

@@ -304,10 +304,14 @@ impl Config {
             ));
         }
         if config.auth.min_password_length < 8 {
-            return Err(ConfigError::Invalid("auth.min_password_length must be at least 8".into()));
+            return Err(ConfigError::Invalid(
+                "auth.min_password_length must be at least 8".into(),
+            ));
         }
         if config.auth.idle_timeout_minutes == 0 || config.auth.absolute_timeout_hours == 0 {
-            return Err(ConfigError::Invalid("auth timeouts must be positive".into()));
+            return Err(ConfigError::Invalid(
+                "auth timeouts must be positive".into(),
+            ));
         }
         if config.database.max_connections == 0 {
             return Err(ConfigError::Invalid(

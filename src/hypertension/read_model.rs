@@ -371,7 +371,9 @@ pub async fn refresh(db: &DatabaseConnection, today: NaiveDate) -> Result<Refres
     let mut teams: BTreeMap<String, (String, Option<String>, i64)> = BTreeMap::new();
     for m in &models {
         if let (Set(ine), Set(name), Set(cnes)) = (&m.nu_ine, &m.no_equipe, &m.nu_cnes) {
-            let e = teams.entry(ine.clone()).or_insert_with(|| (name.clone(), None, 0));
+            let e = teams
+                .entry(ine.clone())
+                .or_insert_with(|| (name.clone(), None, 0));
             e.2 += 1;
             if e.1.is_none() {
                 e.1.clone_from(cnes);

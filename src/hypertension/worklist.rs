@@ -102,7 +102,11 @@ impl Filters {
     /// Everything but the control-status filter: the base the counters split.
     fn base_condition(&self) -> Condition {
         use sea_orm::sea_query::ExprTrait;
-        let mut c = Condition::all().add(self.scope.condition(Column::NuCnes, Column::NuIne, Column::MicroArea));
+        let mut c = Condition::all().add(self.scope.condition(
+            Column::NuCnes,
+            Column::NuIne,
+            Column::MicroArea,
+        ));
         if let Some(team) = &self.team {
             c = c.add(Column::NuIne.eq(team.as_str()));
         }
@@ -349,7 +353,10 @@ pub async fn teams(db: &DatabaseConnection, scope: &Scope) -> Result<Vec<TeamOpt
         .order_by(TeamColumn::NuIne, Order::Asc)
         .all(db)
         .await?;
-    Ok(all.into_iter().filter(|t| scope.allows_team(&t.nu_ine, t.nu_cnes.as_deref())).collect())
+    Ok(all
+        .into_iter()
+        .filter(|t| scope.allows_team(&t.nu_ine, t.nu_cnes.as_deref()))
+        .collect())
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -358,7 +365,11 @@ struct MicroAreaRow {
 }
 
 /// Micro-areas of a team that have hypertensive people and that the scope reaches.
-pub async fn micro_areas(db: &DatabaseConnection, scope: &Scope, team: &TeamOption) -> Result<Vec<String>, DbErr> {
+pub async fn micro_areas(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    team: &TeamOption,
+) -> Result<Vec<String>, DbErr> {
     if let Some(only) = scope.micro_areas_of(&team.nu_ine, team.nu_cnes.as_deref()) {
         let mut only = only;
         only.sort();

@@ -20,14 +20,29 @@ fn require_admin(user: &CurrentUser) -> Result<(), WebError> {
     if user.has_role(Role::Admin) {
         Ok(())
     } else {
-        Err(WebError::Forbidden("Esta área é do administrador do sistema.".into()))
+        Err(WebError::Forbidden(
+            "Esta área é do administrador do sistema.".into(),
+        ))
     }
 }
 
-async fn write_audit(state: &AppState, user: &CurrentUser, client: &Client, resource: String) -> Result<(), WebError> {
+async fn write_audit(
+    state: &AppState,
+    user: &CurrentUser,
+    client: &Client,
+    resource: String,
+) -> Result<(), WebError> {
     audit::record(
         &state.db,
-        Event { user: Some(user), action: Action::Write, resource, filters: None, persons: vec![], person_count: 0, origin: client.origin() },
+        Event {
+            user: Some(user),
+            action: Action::Write,
+            resource,
+            filters: None,
+            persons: vec![],
+            person_count: 0,
+            origin: client.origin(),
+        },
     )
     .await?;
     Ok(())
@@ -50,31 +65,36 @@ pub async fn list(Auth(user): Auth, Data(state): Data<&AppState>) -> Result<Mark
     require_admin(&user)?;
     let all = users::list(&state.db).await?;
     let footer = state.footer(Some(&user)).await;
-    Ok(layout::page("Usuários", None, &footer, html! {
-        div class="page-head" {
-            h1 { "Usuários" }
-            p class="lead" { "Quem entra no sistema, com que perfil e em que território." }
-            p { a class="button" href=(paths::ADMIN_NEW_USER) { "Novo usuário" } }
-        }
-        div class="table-wrap" tabindex="0" role="region" aria-label="Usuários" {
-            table class="worklist" {
-                thead { tr {
-                    th scope="col" { "Usuário" } th scope="col" { "Nome" } th scope="col" { "Perfis e território" } th scope="col" { "Situação" }
-                } }
-                tbody {
-                    @for UserWithRoles { user: u, assignments } in &all {
-                        @let (class, label) = status_label(u);
-                        tr {
-                            td { a href=(paths::admin_user(u.id)) { (u.username) } }
-                            td { (u.full_name) }
-                            td { ul class="plain" { @for a in assignments { li { (a.describe()) } } } }
-                            td { span class=(class) { (label) } }
+    Ok(layout::page(
+        "Usuários",
+        None,
+        &footer,
+        html! {
+            div class="page-head" {
+                h1 { "Usuários" }
+                p class="lead" { "Quem entra no sistema, com que perfil e em que território." }
+                p { a class="button" href=(paths::ADMIN_NEW_USER) { "Novo usuário" } }
+            }
+            div class="table-wrap" tabindex="0" role="region" aria-label="Usuários" {
+                table class="worklist" {
+                    thead { tr {
+                        th scope="col" { "Usuário" } th scope="col" { "Nome" } th scope="col" { "Perfis e território" } th scope="col" { "Situação" }
+                    } }
+                    tbody {
+                        @for UserWithRoles { user: u, assignments } in &all {
+                            @let (class, label) = status_label(u);
+                            tr {
+                                td { a href=(paths::admin_user(u.id)) { (u.username) } }
+                                td { (u.full_name) }
+                                td { ul class="plain" { @for a in assignments { li { (a.describe()) } } } }
+                                td { span class=(class) { (label) } }
+                            }
                         }
                     }
                 }
             }
-        }
-    }))
+        },
+    ))
 }
 
 /// The fields that pick one role with its territory.
@@ -117,37 +137,63 @@ fn assignment_fields(t: &Territory) -> Markup {
 
 /// Reads the assignment fields, checking the territory exists.
 fn parse_assignment(form: &FormData, t: &Territory) -> Result<Assignment, WebError> {
-    let role = Role::from_key(form.get("perfil")).ok_or_else(|| WebError::BadRequest("Escolha um perfil.".into()))?;
+    let role = Role::from_key(form.get("perfil"))
+        .ok_or_else(|| WebError::BadRequest("Escolha um perfil.".into()))?;
     let bad = |m: &str| WebError::BadRequest(m.to_string());
     let a = match role {
-        Role::Admin | Role::Auditor => Assignment { role, cnes: None, ine: None, micro_area: None },
+        Role::Admin | Role::Auditor => Assignment {
+            role,
+            cnes: None,
+            ine: None,
+            micro_area: None,
+        },
         Role::Coordinator => {
             let cnes = form.get("unidade").trim();
             if !cnes.is_empty() && !t.has_unit(cnes) {
                 return Err(bad("Unidade não encontrada."));
             }
-            Assignment { role, cnes: (!cnes.is_empty()).then(|| cnes.to_string()), ine: None, micro_area: None }
+            Assignment {
+                role,
+                cnes: (!cnes.is_empty()).then(|| cnes.to_string()),
+                ine: None,
+                micro_area: None,
+            }
         }
         Role::Professional => {
             let ine = form.get("equipe").trim();
             if t.team(ine).is_none() {
                 return Err(bad("Profissional da equipe: escolha uma equipe da lista."));
             }
-            Assignment { role, cnes: None, ine: Some(ine.to_string()), micro_area: None }
+            Assignment {
+                role,
+                cnes: None,
+                ine: Some(ine.to_string()),
+                micro_area: None,
+            }
         }
         Role::Acs => {
             let (ine, m) = form.get("microarea").split_once('|').unwrap_or(("", ""));
             if !t.has_micro_area(ine, m) {
                 return Err(bad("ACS: escolha a equipe e a microárea da lista."));
             }
-            Assignment { role, cnes: None, ine: Some(ine.to_string()), micro_area: Some(m.to_string()) }
+            Assignment {
+                role,
+                cnes: None,
+                ine: Some(ine.to_string()),
+                micro_area: Some(m.to_string()),
+            }
         }
     };
     a.validate().map_err(bad)?;
     Ok(a)
 }
 
-fn new_user_form(user: &CurrentUser, t: &Territory, form: Option<&FormData>, error: Option<&str>) -> Markup {
+fn new_user_form(
+    user: &CurrentUser,
+    t: &Territory,
+    form: Option<&FormData>,
+    error: Option<&str>,
+) -> Markup {
     let v = |k: &str| form.map(|f| f.get(k).to_string()).unwrap_or_default();
     html! {
         div class="page-head" { h1 { "Novo usuário" } }
@@ -168,7 +214,12 @@ pub async fn new_form(Auth(user): Auth, Data(state): Data<&AppState>) -> Result<
     require_admin(&user)?;
     let t = territory::load(&state.db).await?;
     let footer = state.footer(Some(&user)).await;
-    Ok(layout::page("Novo usuário", None, &footer, new_user_form(&user, &t, None, None)))
+    Ok(layout::page(
+        "Novo usuário",
+        None,
+        &footer,
+        new_user_form(&user, &t, None, None),
+    ))
 }
 
 fn one_time_password(title: &str, username: &str, pw: &str, back: &str) -> Markup {
@@ -184,15 +235,26 @@ fn one_time_password(title: &str, username: &str, pw: &str, back: &str) -> Marku
 }
 
 #[handler]
-pub async fn create(req: &Request, client: Client, Auth(user): Auth, Data(state): Data<&AppState>, form: FormData) -> Result<Response, WebError> {
+pub async fn create(
+    req: &Request,
+    client: Client,
+    Auth(user): Auth,
+    Data(state): Data<&AppState>,
+    form: FormData,
+) -> Result<Response, WebError> {
     require_admin(&user)?;
     check_csrf(req, Some(&form), &user)?;
     let t = territory::load(&state.db).await?;
     let footer = state.footer(Some(&user)).await;
     let fail = |m: String| {
-        layout::page("Novo usuário", None, &footer, new_user_form(&user, &t, Some(&form), Some(&m)))
-            .with_status(StatusCode::BAD_REQUEST)
-            .into_response()
+        layout::page(
+            "Novo usuário",
+            None,
+            &footer,
+            new_user_form(&user, &t, Some(&form), Some(&m)),
+        )
+        .with_status(StatusCode::BAD_REQUEST)
+        .into_response()
     };
     let assignment = match parse_assignment(&form, &t) {
         Ok(a) => a,
@@ -212,12 +274,28 @@ pub async fn create(req: &Request, client: Client, Auth(user): Auth, Data(state)
         Err(e) => return Err(e.into()),
     };
     write_audit(state, &user, &client, format!("user:{}:create", created.id)).await?;
-    Ok(layout::page("Usuário criado", None, &footer, one_time_password("Usuário criado", &created.username, &pw, &paths::admin_user(created.id)))
-        .with_header("Cache-Control", "no-store")
-        .into_response())
+    Ok(layout::page(
+        "Usuário criado",
+        None,
+        &footer,
+        one_time_password(
+            "Usuário criado",
+            &created.username,
+            &pw,
+            &paths::admin_user(created.id),
+        ),
+    )
+    .with_header("Cache-Control", "no-store")
+    .into_response())
 }
 
-fn edit_page(me: &CurrentUser, u: &crate::store::app_user::Model, assignments: &[Assignment], t: &Territory, error: Option<&str>) -> Markup {
+fn edit_page(
+    me: &CurrentUser,
+    u: &crate::store::app_user::Model,
+    assignments: &[Assignment],
+    t: &Territory,
+    error: Option<&str>,
+) -> Markup {
     let base = paths::admin_user(u.id);
     let (class, label) = status_label(u);
     html! {
@@ -277,31 +355,55 @@ fn edit_page(me: &CurrentUser, u: &crate::store::app_user::Model, assignments: &
     }
 }
 
-async fn render_edit(state: &AppState, me: &CurrentUser, id: i64, error: Option<&str>, status: StatusCode) -> Result<Response, WebError> {
+async fn render_edit(
+    state: &AppState,
+    me: &CurrentUser,
+    id: i64,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
     let u = users::find(&state.db, id).await?;
     let assignments = users::assignments(&state.db, id).await?;
     let t = territory::load(&state.db).await?;
     let footer = state.footer(Some(me)).await;
-    Ok(layout::page(&format!("Usuário {}", u.username), None, &footer, edit_page(me, &u, &assignments, &t, error))
-        .with_status(status)
-        .into_response())
+    Ok(layout::page(
+        &format!("Usuário {}", u.username),
+        None,
+        &footer,
+        edit_page(me, &u, &assignments, &t, error),
+    )
+    .with_status(status)
+    .into_response())
 }
 
 #[handler]
-pub async fn edit(Auth(user): Auth, Data(state): Data<&AppState>, Path(id): Path<String>) -> Result<Response, WebError> {
+pub async fn edit(
+    Auth(user): Auth,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
     require_admin(&user)?;
     let id = id.parse::<i64>().map_err(|_| WebError::NotFound)?;
     render_edit(state, &user, id, None, StatusCode::OK).await
 }
 
 /// Runs an admin change; invalid input re-renders the edit page with the message.
-async fn after_change(state: &AppState, me: &CurrentUser, client: &Client, id: i64, what: &str, result: Result<(), WebError>) -> Result<Response, WebError> {
+async fn after_change(
+    state: &AppState,
+    me: &CurrentUser,
+    client: &Client,
+    id: i64,
+    what: &str,
+    result: Result<(), WebError>,
+) -> Result<Response, WebError> {
     match result {
         Ok(()) => {
             write_audit(state, me, client, format!("user:{id}:{what}")).await?;
             Ok(Redirect::see_other(paths::admin_user(id)).into_response())
         }
-        Err(WebError::BadRequest(m)) => render_edit(state, me, id, Some(&m), StatusCode::BAD_REQUEST).await,
+        Err(WebError::BadRequest(m)) => {
+            render_edit(state, me, id, Some(&m), StatusCode::BAD_REQUEST).await
+        }
         Err(e) => Err(e),
     }
 }
@@ -311,16 +413,32 @@ fn parse_id(raw: &str) -> Result<i64, WebError> {
 }
 
 #[handler]
-pub async fn update(req: &Request, client: Client, Auth(me): Auth, Data(state): Data<&AppState>, Path(id): Path<String>, form: FormData) -> Result<Response, WebError> {
+pub async fn update(
+    req: &Request,
+    client: Client,
+    Auth(me): Auth,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
     require_admin(&me)?;
     check_csrf(req, Some(&form), &me)?;
     let id = parse_id(&id)?;
-    let r = users::update_profile(&state.db, id, form.get("nome"), Some(form.get("cpf"))).await.map_err(WebError::from);
+    let r = users::update_profile(&state.db, id, form.get("nome"), Some(form.get("cpf")))
+        .await
+        .map_err(WebError::from);
     after_change(state, &me, &client, id, "profile", r).await
 }
 
 #[handler]
-pub async fn set_active(req: &Request, client: Client, Auth(me): Auth, Data(state): Data<&AppState>, Path(id): Path<String>, form: FormData) -> Result<Response, WebError> {
+pub async fn set_active(
+    req: &Request,
+    client: Client,
+    Auth(me): Auth,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
     require_admin(&me)?;
     check_csrf(req, Some(&form), &me)?;
     let id = parse_id(&id)?;
@@ -330,15 +448,34 @@ pub async fn set_active(req: &Request, client: Client, Auth(me): Auth, Data(stat
         _ => return Err(WebError::BadRequest("Situação inválida.".into())),
     };
     let r = if !active && id == me.id {
-        Err(WebError::BadRequest("Você não pode desativar a própria conta.".into()))
+        Err(WebError::BadRequest(
+            "Você não pode desativar a própria conta.".into(),
+        ))
     } else {
-        users::set_active(&state.db, id, active).await.map_err(WebError::from)
+        users::set_active(&state.db, id, active)
+            .await
+            .map_err(WebError::from)
     };
-    after_change(state, &me, &client, id, if active { "enable" } else { "disable" }, r).await
+    after_change(
+        state,
+        &me,
+        &client,
+        id,
+        if active { "enable" } else { "disable" },
+        r,
+    )
+    .await
 }
 
 #[handler]
-pub async fn reset_password(req: &Request, client: Client, Auth(me): Auth, Data(state): Data<&AppState>, Path(id): Path<String>, form: FormData) -> Result<Response, WebError> {
+pub async fn reset_password(
+    req: &Request,
+    client: Client,
+    Auth(me): Auth,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
     require_admin(&me)?;
     check_csrf(req, Some(&form), &me)?;
     let id = parse_id(&id)?;
@@ -347,13 +484,30 @@ pub async fn reset_password(req: &Request, client: Client, Auth(me): Auth, Data(
     users::set_password(&state.db, &state.config.auth, id, &pw, true).await?;
     write_audit(state, &me, &client, format!("user:{id}:password_reset")).await?;
     let footer = state.footer(Some(&me)).await;
-    Ok(layout::page("Senha redefinida", None, &footer, one_time_password("Senha redefinida", &target.username, &pw, &paths::admin_user(id)))
-        .with_header("Cache-Control", "no-store")
-        .into_response())
+    Ok(layout::page(
+        "Senha redefinida",
+        None,
+        &footer,
+        one_time_password(
+            "Senha redefinida",
+            &target.username,
+            &pw,
+            &paths::admin_user(id),
+        ),
+    )
+    .with_header("Cache-Control", "no-store")
+    .into_response())
 }
 
 #[handler]
-pub async fn add_assignment(req: &Request, client: Client, Auth(me): Auth, Data(state): Data<&AppState>, Path(id): Path<String>, form: FormData) -> Result<Response, WebError> {
+pub async fn add_assignment(
+    req: &Request,
+    client: Client,
+    Auth(me): Auth,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
     require_admin(&me)?;
     check_csrf(req, Some(&form), &me)?;
     let id = parse_id(&id)?;
@@ -366,29 +520,46 @@ pub async fn add_assignment(req: &Request, client: Client, Auth(me): Auth, Data(
             return Err(WebError::BadRequest("O usuário já tem este perfil.".into()));
         }
         all.push(a);
-        users::replace_assignments(&state.db, id, &all).await.map_err(WebError::from)
+        users::replace_assignments(&state.db, id, &all)
+            .await
+            .map_err(WebError::from)
     }
     .await;
     after_change(state, &me, &client, id, "assignment_add", r).await
 }
 
 #[handler]
-pub async fn remove_assignment(req: &Request, client: Client, Auth(me): Auth, Data(state): Data<&AppState>, Path(id): Path<String>, form: FormData) -> Result<Response, WebError> {
+pub async fn remove_assignment(
+    req: &Request,
+    client: Client,
+    Auth(me): Auth,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
     require_admin(&me)?;
     check_csrf(req, Some(&form), &me)?;
     let id = parse_id(&id)?;
     users::find(&state.db, id).await?;
     let r = async {
         let mut all = users::assignments(&state.db, id).await?;
-        let idx: usize = form.get("indice").parse().map_err(|_| WebError::BadRequest("Perfil inválido.".into()))?;
+        let idx: usize = form
+            .get("indice")
+            .parse()
+            .map_err(|_| WebError::BadRequest("Perfil inválido.".into()))?;
         if idx >= all.len() {
             return Err(WebError::BadRequest("Perfil inválido.".into()));
         }
         let removed = all.remove(idx);
-        if id == me.id && removed.role == Role::Admin && !all.iter().any(|a| a.role == Role::Admin) {
-            return Err(WebError::BadRequest("Você não pode tirar de si o perfil de administrador.".into()));
+        if id == me.id && removed.role == Role::Admin && !all.iter().any(|a| a.role == Role::Admin)
+        {
+            return Err(WebError::BadRequest(
+                "Você não pode tirar de si o perfil de administrador.".into(),
+            ));
         }
-        users::replace_assignments(&state.db, id, &all).await.map_err(WebError::from)
+        users::replace_assignments(&state.db, id, &all)
+            .await
+            .map_err(WebError::from)
     }
     .await;
     after_change(state, &me, &client, id, "assignment_remove", r).await

@@ -20,8 +20,8 @@ use crate::audit::{self, Action, Event};
 
 use super::error::WebError;
 use super::htmx::HxRequest;
-use super::session::{Auth, Client};
 use super::layout;
+use super::session::{Auth, Client};
 use super::{AppState, format, paths};
 
 /// URL key of a control status.
@@ -200,7 +200,8 @@ pub async fn list(
             "Seu perfil não dá acesso a dados de pacientes. Peça ao administrador um perfil de equipe, microárea ou coordenação.".into(),
         ));
     }
-    let mut query = ListQuery::parse(req.uri().query().unwrap_or("")).map_err(WebError::BadRequest)?;
+    let mut query =
+        ListQuery::parse(req.uri().query().unwrap_or("")).map_err(WebError::BadRequest)?;
     query.filters.scope = scope.clone();
     let db = &state.db;
     let teams = worklist::teams(db, &scope).await?;

@@ -41,7 +41,11 @@ impl UserBar {
         roles.dedup();
         UserBar {
             name: user.full_name.clone(),
-            roles: roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", "),
+            roles: roles
+                .iter()
+                .map(|r| r.label())
+                .collect::<Vec<_>>()
+                .join(", "),
             csrf_token: user.csrf_token.clone(),
             admin: user.has_role(Role::Admin),
             auditor: user.has_role(Role::Auditor),

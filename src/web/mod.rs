@@ -61,7 +61,10 @@ impl AppState {
                 None
             }
         };
-        layout::Footer { freshness, user: user.map(layout::UserBar::of) }
+        layout::Footer {
+            freshness,
+            user: user.map(layout::UserBar::of),
+        }
     }
 }
 

@@ -35,12 +35,16 @@ pub struct Client {
 
 impl Client {
     pub fn origin(&self) -> Origin {
-        Origin { client_addr: Some(self.addr.clone()), request_id: self.request_id.clone() }
+        Origin {
+            client_addr: Some(self.addr.clone()),
+            request_id: self.request_id.clone(),
+        }
     }
 }
 
 fn state(req: &Request) -> Result<&AppState, WebError> {
-    req.data::<AppState>().ok_or(WebError::Internal("application state missing"))
+    req.data::<AppState>()
+        .ok_or(WebError::Internal("application state missing"))
 }
 
 pub fn client(req: &Request) -> Client {
@@ -49,20 +53,33 @@ pub fn client(req: &Request) -> Client {
         (Some(ip), Some(st)) => st.config.server.trusted_proxies.contains(&ip),
         _ => false,
     };
-    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
     let forwarded = trusted
         .then(|| header("x-forwarded-for"))
         .flatten()
         .and_then(|v| v.split(',').next())
         .and_then(|v| v.trim().parse::<IpAddr>().ok());
-    let addr = forwarded.or(peer).map(|ip| ip.to_string()).unwrap_or_else(|| "desconhecido".into());
-    let tls = trusted && header("x-forwarded-proto").is_some_and(|p| p.eq_ignore_ascii_case("https"));
+    let addr = forwarded
+        .or(peer)
+        .map(|ip| ip.to_string())
+        .unwrap_or_else(|| "desconhecido".into());
+    let tls =
+        trusted && header("x-forwarded-proto").is_some_and(|p| p.eq_ignore_ascii_case("https"));
     let request_id = trusted
         .then(|| header("x-request-id"))
         .flatten()
         .filter(|v| !v.is_empty() && v.len() <= 128 && v.chars().all(|c| c.is_ascii_graphic()))
         .map(String::from);
-    Client { addr, tls, request_id }
+    Client {
+        addr,
+        tls,
+        request_id,
+    }
 }
 
 impl<'a> FromRequest<'a> for Client {
@@ -84,7 +101,13 @@ pub fn cookie(req: &Request, name: &str) -> Option<String> {
 }
 
 /// A `Set-Cookie` value: `HttpOnly`, `SameSite=Strict`, `Secure` over TLS.
-pub fn set_cookie(name: &str, value: &str, path: &str, max_age: Option<i64>, tls: bool) -> HeaderValue {
+pub fn set_cookie(
+    name: &str,
+    value: &str,
+    path: &str,
+    max_age: Option<i64>,
+    tls: bool,
+) -> HeaderValue {
     let mut c = format!("{name}={value}; Path={path}; HttpOnly; SameSite=Strict");
     if let Some(age) = max_age {
         c.push_str(&format!("; Max-Age={age}"));
@@ -97,7 +120,11 @@ pub fn set_cookie(name: &str, value: &str, path: &str, max_age: Option<i64>, tls
 
 /// Where an anonymous request is sent: the sign-in page, back to where it was going.
 fn to_login(req: &Request) -> Response {
-    let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let target = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
     let mut url = String::from("/entrar");
     if target != "/" {
         url.push_str("?voltar=");
@@ -105,7 +132,10 @@ fn to_login(req: &Request) -> Response {
     }
     if req.headers().contains_key("hx-request") {
         // htmx follows this header with a full navigation.
-        return Response::builder().header("HX-Redirect", url).status(StatusCode::OK).finish();
+        return Response::builder()
+            .header("HX-Redirect", url)
+            .status(StatusCode::OK)
+            .finish();
     }
     Redirect::see_other(url).into_response()
 }
@@ -170,17 +200,27 @@ impl<'a> FromRequest<'a> for FormData {
 
 /// Refuses a state-changing request whose CSRF token (form field or `X-CSRF-Token`
 /// header) is not the session's.
-pub fn check_csrf(req: &Request, form: Option<&FormData>, user: &CurrentUser) -> Result<(), WebError> {
+pub fn check_csrf(
+    req: &Request,
+    form: Option<&FormData>,
+    user: &CurrentUser,
+) -> Result<(), WebError> {
     let sent = form
         .map(|f| f.get(CSRF_FIELD).to_string())
         .filter(|t| !t.is_empty())
-        .or_else(|| req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(String::from))
+        .or_else(|| {
+            req.headers()
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(String::from)
+        })
         .unwrap_or_default();
     if constant_time_eq(sent.as_bytes(), user.csrf_token.as_bytes()) {
         Ok(())
     } else {
         Err(WebError::Forbidden(
-            "O formulário expirou ou não veio desta página. Recarregue a página e tente de novo.".into(),
+            "O formulário expirou ou não veio desta página. Recarregue a página e tente de novo."
+                .into(),
         ))
     }
 }
@@ -199,7 +239,11 @@ pub fn safe_return(target: &str) -> String {
         && !target.contains('\\')
         && !target.contains("://")
         && target.len() <= 2000;
-    if ok { target.to_string() } else { "/".to_string() }
+    if ok {
+        target.to_string()
+    } else {
+        "/".to_string()
+    }
 }
 
 #[cfg(test)]
@@ -208,8 +252,17 @@ mod tests {
 
     #[test]
     fn return_targets_stay_local() {
-        assert_eq!(safe_return("/hipertensos?equipe=1"), "/hipertensos?equipe=1");
-        for bad in ["//evil.example", "https://evil.example", "/\\evil", "javascript:alert(1)", ""] {
+        assert_eq!(
+            safe_return("/hipertensos?equipe=1"),
+            "/hipertensos?equipe=1"
+        );
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "javascript:alert(1)",
+            "",
+        ] {
             assert_eq!(safe_return(bad), "/", "{bad}");
         }
     }

@@ -178,10 +178,17 @@ impl TestApp {
         let mut app = TestApp {
             client,
             state,
-            session: Session { cookie: String::new(), csrf: String::new() },
+            session: Session {
+                cookie: String::new(),
+                csrf: String::new(),
+            },
             _db: db,
         };
-        app.create_user("coordenacao.teste", vec![assignment(Role::Coordinator, None, None, None)]).await;
+        app.create_user(
+            "coordenacao.teste",
+            vec![assignment(Role::Coordinator, None, None, None)],
+        )
+        .await;
         app.session = app.login("coordenacao.teste", PASSWORD).await;
         app
     }
@@ -210,7 +217,14 @@ impl TestApp {
         let resp = self.try_login(username, password).await;
         resp.assert_status(poem::http::StatusCode::SEE_OTHER);
         let cookie = set_cookie_value(&resp, "aps_sessao").expect("session cookie");
-        let page = body(self.client.get("/senha").header("Cookie", format!("aps_sessao={cookie}")).send().await).await;
+        let page = body(
+            self.client
+                .get("/senha")
+                .header("Cookie", format!("aps_sessao={cookie}"))
+                .send()
+                .await,
+        )
+        .await;
         let doc = html(&page);
         let csrf = select(&doc, "input[name=csrf]")
             .first()
@@ -228,14 +242,20 @@ impl TestApp {
             .post("/entrar")
             .header("Cookie", format!("aps_csrf_entrar={pre}"))
             .content_type("application/x-www-form-urlencoded")
-            .body(format!("csrf={pre}&usuario={username}&senha={}", urlencode(password)))
+            .body(format!(
+                "csrf={pre}&usuario={username}&senha={}",
+                urlencode(password)
+            ))
             .send()
             .await
     }
 
     /// The scope of the default coordinator (the whole municipality).
     pub fn session_scope(&self) -> sistema_aps::auth::Scope {
-        sistema_aps::auth::Scope { municipality: true, ..Default::default() }
+        sistema_aps::auth::Scope {
+            municipality: true,
+            ..Default::default()
+        }
     }
 
     pub fn conn(&self) -> &DatabaseConnection {
@@ -248,7 +268,11 @@ impl TestApp {
     }
 
     pub async fn get_as(&self, s: &Session, uri: &str) -> TestResponse {
-        self.client.get(uri).header("Cookie", format!("aps_sessao={}", s.cookie)).send().await
+        self.client
+            .get(uri)
+            .header("Cookie", format!("aps_sessao={}", s.cookie))
+            .send()
+            .await
     }
 
     /// GET with no session.
@@ -266,7 +290,13 @@ impl TestApp {
     }
 
     /// POSTs a form as `s`; the CSRF token is added unless `with_csrf` is false.
-    pub async fn post_as(&self, s: &Session, uri: &str, fields: &[(&str, &str)], with_csrf: bool) -> TestResponse {
+    pub async fn post_as(
+        &self,
+        s: &Session,
+        uri: &str,
+        fields: &[(&str, &str)],
+        with_csrf: bool,
+    ) -> TestResponse {
         let mut form = url::form_urlencoded::Serializer::new(String::new());
         if with_csrf {
             form.append_pair("csrf", &s.csrf);
@@ -301,8 +331,18 @@ impl TestApp {
 }
 
 /// An assignment for tests.
-pub fn assignment(role: Role, cnes: Option<&str>, ine: Option<&str>, micro: Option<&str>) -> Assignment {
-    Assignment { role, cnes: cnes.map(String::from), ine: ine.map(String::from), micro_area: micro.map(String::from) }
+pub fn assignment(
+    role: Role,
+    cnes: Option<&str>,
+    ine: Option<&str>,
+    micro: Option<&str>,
+) -> Assignment {
+    Assignment {
+        role,
+        cnes: cnes.map(String::from),
+        ine: ine.map(String::from),
+        micro_area: micro.map(String::from),
+    }
 }
 
 /// The value a response sets for a cookie.

@@ -13,12 +13,20 @@ fn boolean(name: &'static str) -> ColumnDef {
 }
 
 fn timestamptz(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).timestamp_with_time_zone().not_null().to_owned()
+    ColumnDef::new(name)
+        .timestamp_with_time_zone()
+        .not_null()
+        .to_owned()
 }
 
 /// An identity primary key (sequence on PostgreSQL, rowid on SQLite).
 fn id() -> ColumnDef {
-    ColumnDef::new("id").big_integer().not_null().auto_increment().primary_key().to_owned()
+    ColumnDef::new("id")
+        .big_integer()
+        .not_null()
+        .auto_increment()
+        .primary_key()
+        .to_owned()
 }
 
 #[async_trait::async_trait]
@@ -28,8 +36,16 @@ impl MigrationTrait for Migration {
             "app_user",
             vec![
                 id(),
-                ColumnDef::new("username").string().not_null().unique_key().to_owned(),
-                ColumnDef::new("cpf").string().null().unique_key().to_owned(),
+                ColumnDef::new("username")
+                    .string()
+                    .not_null()
+                    .unique_key()
+                    .to_owned(),
+                ColumnDef::new("cpf")
+                    .string()
+                    .null()
+                    .unique_key()
+                    .to_owned(),
                 varchar("full_name"),
                 varchar("password_hash"),
                 boolean("active"),
@@ -73,13 +89,19 @@ impl MigrationTrait for Migration {
             "auditor",
         ]));
         manager.create_table(assignment).await?;
-        manager.create_index(index("user_assignment", &["user_id"])).await?;
+        manager
+            .create_index(index("user_assignment", &["user_id"]))
+            .await?;
 
         let mut session = table(
             "user_session",
             vec![
                 // SHA-256 of the cookie token: a stolen database does not yield live cookies.
-                ColumnDef::new("token_hash").string().not_null().primary_key().to_owned(),
+                ColumnDef::new("token_hash")
+                    .string()
+                    .not_null()
+                    .primary_key()
+                    .to_owned(),
                 bigint("user_id"),
                 varchar("csrf_token"),
                 timestamptz("created_at"),
@@ -97,13 +119,19 @@ impl MigrationTrait for Migration {
                 .on_delete(ForeignKeyAction::Cascade),
         );
         manager.create_table(session).await?;
-        manager.create_index(index("user_session", &["user_id"])).await?;
+        manager
+            .create_index(index("user_session", &["user_id"]))
+            .await?;
 
         manager
             .create_table(table(
                 "login_throttle",
                 vec![
-                    ColumnDef::new("client_addr").string().not_null().primary_key().to_owned(),
+                    ColumnDef::new("client_addr")
+                        .string()
+                        .not_null()
+                        .primary_key()
+                        .to_owned(),
                     timestamptz("window_start"),
                     int("failures"),
                 ],
@@ -135,7 +163,9 @@ impl MigrationTrait for Migration {
             ))
             .await?;
         manager.create_index(index("audit_log", &["at"])).await?;
-        manager.create_index(index("audit_log", &["user_id", "at"])).await?;
+        manager
+            .create_index(index("audit_log", &["user_id", "at"]))
+            .await?;
 
         let mut person = table(
             "audit_log_person",
@@ -150,7 +180,9 @@ impl MigrationTrait for Migration {
                 .to("audit_log", "id"),
         );
         manager.create_table(person).await?;
-        manager.create_index(index("audit_log_person", &["co_seq_cidadao"])).await?;
+        manager
+            .create_index(index("audit_log_person", &["co_seq_cidadao"]))
+            .await?;
 
         // The head of the hash chain: one row, locked by every writer so rows chain in order
         // even with several instances.
@@ -172,7 +204,10 @@ impl MigrationTrait for Migration {
         for t in ["hypertension_summary", "hypertension_team"] {
             manager
                 .alter_table(
-                    Table::alter().table(t).add_column(varchar_null("nu_cnes")).to_owned(),
+                    Table::alter()
+                        .table(t)
+                        .add_column(varchar_null("nu_cnes"))
+                        .to_owned(),
                 )
                 .await?;
         }
@@ -194,7 +229,9 @@ impl MigrationTrait for Migration {
             "user_assignment",
             "app_user",
         ] {
-            manager.drop_table(Table::drop().table(t).if_exists().to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(t).if_exists().to_owned())
+                .await?;
         }
         Ok(())
     }
