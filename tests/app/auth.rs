@@ -745,3 +745,37 @@ async fn security_headers_come_from_the_app() {
         assert!(csp.contains("frame-ancestors 'none'"));
     }
 }
+
+#[tokio::test]
+async fn the_embedded_demo_gets_one_user_per_role_and_postgres_none() {
+    for backend in backends() {
+        let app = TestApp::start(
+            backend,
+            Start {
+                seed_citizens: Some(300),
+            },
+        )
+        .await;
+        let mut names: Vec<String> = sistema_aps::auth::users::list(app.conn())
+            .await
+            .expect("list")
+            .into_iter()
+            .map(|u| u.user.username)
+            .collect();
+        names.sort();
+        match backend {
+            crate::helpers::Backend::Sqlite => assert_eq!(
+                names,
+                vec![
+                    "acs",
+                    "admin",
+                    "auditoria",
+                    "coordenacao",
+                    "coordenacao.teste",
+                    "profissional"
+                ]
+            ),
+            crate::helpers::Backend::Postgres => assert_eq!(names, vec!["coordenacao.teste"]),
+        }
+    }
+}

@@ -7,5 +7,7 @@ mod fixture;
 mod health;
 mod helpers;
 mod hypertension;
+mod logs;
 mod mirror;
+mod postgres_grants;
 mod web_shell;
