@@ -361,7 +361,8 @@ fn counters(v: &View) -> Markup {
     let scope = match (&v.query.filters.team, &v.query.filters.micro_area) {
         (Some(_), Some(m)) => format!("da microárea {m}"),
         (Some(_), None) => "da equipe".to_string(),
-        _ => "do município".to_string(),
+        _ if v.query.filters.scope.municipality => "do município".to_string(),
+        _ => "do seu território".to_string(),
     };
     html! {
         section class="counters" aria-label="Resumo" {
@@ -430,7 +431,8 @@ fn scope_words(v: &View) -> String {
     match (&v.query.filters.team, &v.query.filters.micro_area) {
         (Some(_), Some(m)) => format!("nesta equipe, microárea {m},"),
         (Some(_), None) => "nesta equipe".into(),
-        _ => "no município".into(),
+        _ if v.query.filters.scope.municipality => "no município".into(),
+        _ => "no seu território".into(),
     }
 }
 
