@@ -92,7 +92,9 @@ async fn create_demo_users(state: &AppState) -> Result<(), StartError> {
         territory
             .micro_areas
             .iter()
-            .find(|(i, _)| i == ine)
+            .filter(|(i, _)| i == ine)
+            // "00" is the PEC's "outside any micro-area": not a real ACS territory.
+            .find(|(_, m)| m.as_str() != "00")
             .map(|(_, m)| m.clone())
     });
     let plain = |role| Assignment {
