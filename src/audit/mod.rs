@@ -131,8 +131,14 @@ fn hash_row(row: &audit_log::Model) -> String {
         .collect()
 }
 
+/// Audit writes of this process queue here instead of in the database: SQLite answers a
+/// second concurrent writer with SQLITE_BUSY and a sleeping back-off, which would turn
+/// every busy moment into latency spikes. Other instances are ordered by the head row lock.
+static WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Appends one event to the chain. Returns the new row id.
 pub async fn record(db: &DatabaseConnection, event: Event<'_>) -> Result<i64, DbErr> {
+    let _turn = WRITER.lock().await;
     let txn = db.begin().await?;
     // Take the write lock on the head first (a row lock on PostgreSQL, the database write lock
     // on SQLite), then read it: rows chain in the order they commit.
