@@ -141,6 +141,38 @@ if [ -n "$COOKIE" ]; then
 fi
 
 # ---- helpers -------------------------------------------------------------------------------
+# Creates a coordinator for the whole municipality and signs in through the real form;
+# every later request carries its session cookie.
+sign_in() { # $1 config file
+  local out password pre session
+  out=$("$BIN" --config "$1" user add bench.coordenacao --name "Coordenação (benchmark)" --role coordinator 2>&1) \
+    || die "cannot create the benchmark user: $out"
+  password=${out##* }
+  pre=$(curl -fsS --max-time 10 -D - -o /dev/null "$BASE/entrar" \
+    | sed -n 's/^[Ss]et-[Cc]ookie: aps_csrf_entrar=\([^;]*\).*/\1/p' | tr -d '\r')
+  session=$(curl -sS --max-time 30 -D - -o /dev/null -H "Cookie: aps_csrf_entrar=$pre" \
+    --data-urlencode "csrf=$pre" --data-urlencode "usuario=bench.coordenacao" \
+    --data-urlencode "senha=$password" "$BASE/entrar" \
+    | sed -n 's/^[Ss]et-[Cc]ookie: aps_sessao=\([^;]*\).*/\1/p' | tr -d '\r')
+  [ -n "$session" ] || die "sign-in of the benchmark user failed"
+  # The user must change the temporary password at first sign-in: do it, then sign in again.
+  local csrf
+  csrf=$(curl -fsS --max-time 10 -H "Cookie: aps_sessao=$session" "$BASE/senha" \
+    | grep -o 'name="csrf" value="[0-9a-f]*"' | head -n 1 | sed 's/.*value="\([0-9a-f]*\)"/\1/')
+  curl -sS --max-time 30 -o /dev/null -H "Cookie: aps_sessao=$session" \
+    --data-urlencode "csrf=$csrf" --data-urlencode "atual=$password" \
+    --data-urlencode "nova=bench-${password}-9" --data-urlencode "confirmacao=bench-${password}-9" "$BASE/senha"
+  pre=$(curl -fsS --max-time 10 -D - -o /dev/null "$BASE/entrar" \
+    | sed -n 's/^[Ss]et-[Cc]ookie: aps_csrf_entrar=\([^;]*\).*/\1/p' | tr -d '\r')
+  session=$(curl -sS --max-time 30 -D - -o /dev/null -H "Cookie: aps_csrf_entrar=$pre" \
+    --data-urlencode "csrf=$pre" --data-urlencode "usuario=bench.coordenacao" \
+    --data-urlencode "senha=bench-${password}-9" "$BASE/entrar" \
+    | sed -n 's/^[Ss]et-[Cc]ookie: aps_sessao=\([^;]*\).*/\1/p' | tr -d '\r')
+  [ -n "$session" ] || die "second sign-in of the benchmark user failed"
+  CURL_HEADERS=(-H "Cookie: aps_sessao=$session")
+  WRK_HEADERS=(-H "Cookie: aps_sessao=$session")
+}
+
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
@@ -234,6 +266,10 @@ run_backend() {
   SERVER_PID=$!
   wait_ready "$WORK/$backend-server.log"
   log "$backend: server $SERVER_PID ready"
+
+  if [ -z "$COOKIE" ]; then
+    sign_in "$cfg"
+  fi
 
   local ine=$INE
   [ -n "$ine" ] || ine=$(scrape_ine)

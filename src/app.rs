@@ -25,6 +25,8 @@ pub enum StartError {
     Orm(#[from] sea_orm::DbErr),
     #[error("seeding the demo municipality failed: {0}")]
     Seed(#[from] seed::SeedError),
+    #[error("creating the demo users failed: {0}")]
+    Users(#[from] crate::auth::UserError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: std::net::SocketAddr,
@@ -50,10 +52,12 @@ pub async fn prepare(config: Arc<Config>) -> Result<AppState, StartError> {
         db: conn,
         config: config.clone(),
     };
+    let mut seeded = false;
     if backend == Backend::Sqlite
         && config.demo.seed_on_first_start
         && db::pec_empty(&state.db).await?
     {
+        seeded = true;
         tracing::info!(
             citizens = config.demo.citizens,
             seed = config.demo.seed,
@@ -80,7 +84,84 @@ pub async fn prepare(config: Arc<Config>) -> Result<AppState, StartError> {
     {
         refresh(&state).await?;
     }
+    if seeded && crate::auth::users::list(&state.db).await?.is_empty() {
+        create_demo_users(&state).await?;
+    }
     Ok(state)
+}
+
+/// On the embedded demo's first start: one user per role, with random passwords printed
+/// once to the console (never logged). PostgreSQL never gets them.
+async fn create_demo_users(state: &AppState) -> Result<(), StartError> {
+    use crate::auth::{Assignment, Role, password, users};
+    let territory = crate::territory::load(&state.db).await?;
+    let team = territory.teams.first().map(|t| t.nu_ine.clone());
+    let micro = team.as_ref().and_then(|ine| {
+        territory
+            .micro_areas
+            .iter()
+            .filter(|(i, _)| i == ine)
+            // "00" is the PEC's "outside any micro-area": not a real ACS territory.
+            .find(|(_, m)| m.as_str() != "00")
+            .map(|(_, m)| m.clone())
+    });
+    let plain = |role| Assignment {
+        role,
+        cnes: None,
+        ine: None,
+        micro_area: None,
+    };
+    let mut demo = vec![
+        ("admin", "Administração (demonstração)", plain(Role::Admin)),
+        (
+            "coordenacao",
+            "Coordenação (demonstração)",
+            plain(Role::Coordinator),
+        ),
+        (
+            "auditoria",
+            "Auditoria (demonstração)",
+            plain(Role::Auditor),
+        ),
+    ];
+    if let Some(ine) = &team {
+        demo.push((
+            "profissional",
+            "Profissional da equipe (demonstração)",
+            Assignment {
+                role: Role::Professional,
+                cnes: None,
+                ine: Some(ine.clone()),
+                micro_area: None,
+            },
+        ));
+        if let Some(m) = &micro {
+            demo.push((
+                "acs",
+                "ACS (demonstração)",
+                Assignment {
+                    role: Role::Acs,
+                    cnes: None,
+                    ine: Some(ine.clone()),
+                    micro_area: Some(m.clone()),
+                },
+            ));
+        }
+    }
+    println!("\nDemonstração: usuários criados (senhas aparecem só agora; guarde-as):");
+    for (username, name, assignment) in demo {
+        let pw = password::generate();
+        let new = users::NewUser {
+            username: username.into(),
+            full_name: name.into(),
+            cpf: None,
+            assignments: vec![assignment.clone()],
+        };
+        users::create(&state.db, &state.config.auth, new, &pw, false).await?;
+        println!("  {username:<13} {pw}   {}", assignment.describe());
+    }
+    println!();
+    Ok(())
 }
 
 /// Rebuilds every read model, logs the result and records it in the metrics.

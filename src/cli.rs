@@ -54,6 +54,53 @@ pub enum Command {
         #[arg(long, default_value_t = 5)]
         timeout: u64,
     },
+    /// Manage users (there are no default passwords: create the first admin here).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Inspect the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. A random password is printed once, to be changed at first sign-in.
+    Add {
+        /// Login name (lower-case letters, digits, `.`, `-`, `_`).
+        username: String,
+        /// Full name.
+        #[arg(long)]
+        name: String,
+        /// admin, coordinator, professional, acs or auditor.
+        #[arg(long)]
+        role: String,
+        /// CPF (optional second login).
+        #[arg(long)]
+        cpf: Option<String>,
+        /// Coordinator: the unit's CNES (omit for the whole municipality).
+        #[arg(long)]
+        cnes: Option<String>,
+        /// Professional or ACS: the team's INE.
+        #[arg(long)]
+        team: Option<String>,
+        /// ACS: the micro-area.
+        #[arg(long)]
+        micro_area: Option<String>,
+    },
+    /// Set a new random password (printed once; must be changed at next sign-in).
+    Passwd { username: String },
+    /// Disable a user and end their sessions.
+    Disable { username: String },
+    /// Enable a disabled user.
+    Enable { username: String },
+    /// List users with their roles and scope.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain; exit 1 and name the first broken row if it was tampered with.
+    Verify,
 }
 
 /// Runs the command; the returned error is printed by `main`.
@@ -114,7 +161,107 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             app::refresh(&state).await?;
         }
+        Command::User(cmd) => {
+            let conn = db::connect(&config.database).await?;
+            db::migrate_app(&conn).await?;
+            user_command(&conn, &config, cmd).await?;
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let conn = db::connect(&config.database).await?;
+            match crate::audit::verify(&conn).await? {
+                crate::audit::Verification::Intact { rows } => {
+                    println!("Trilha de auditoria íntegra: {rows} registro(s).");
+                }
+                crate::audit::Verification::Broken { row_id, reason } => {
+                    anyhow::bail!("trilha de auditoria adulterada no registro {row_id}: {reason}");
+                }
+            }
+        }
         Command::Config | Command::Health { .. } => unreachable!("handled above"),
+    }
+    Ok(())
+}
+
+async fn user_command(
+    conn: &sea_orm::DatabaseConnection,
+    config: &Config,
+    cmd: UserCommand,
+) -> anyhow::Result<()> {
+    use crate::auth::{Assignment, Role, password, users};
+    match cmd {
+        UserCommand::Add {
+            username,
+            name,
+            role,
+            cpf,
+            cnes,
+            team,
+            micro_area,
+        } => {
+            let role = Role::from_key(&role).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "perfil desconhecido: use admin, coordinator, professional, acs ou auditor"
+                )
+            })?;
+            let assignment = Assignment {
+                role,
+                cnes,
+                ine: team,
+                micro_area,
+            };
+            let pw = password::generate();
+            let user = users::create(
+                conn,
+                &config.auth,
+                users::NewUser {
+                    username,
+                    full_name: name,
+                    cpf,
+                    assignments: vec![assignment],
+                },
+                &pw,
+                true,
+            )
+            .await?;
+            println!(
+                "Usuário {} criado. Senha provisória (aparece só agora): {pw}",
+                user.username
+            );
+        }
+        UserCommand::Passwd { username } => {
+            let user = users::find_by_username(conn, &username).await?;
+            let pw = password::generate();
+            users::set_password(conn, &config.auth, user.id, &pw, true).await?;
+            println!(
+                "Nova senha provisória de {} (aparece só agora): {pw}",
+                user.username
+            );
+        }
+        UserCommand::Disable { username } => {
+            let user = users::find_by_username(conn, &username).await?;
+            users::set_active(conn, user.id, false).await?;
+            println!(
+                "Usuário {} desativado; as sessões dele foram encerradas.",
+                user.username
+            );
+        }
+        UserCommand::Enable { username } => {
+            let user = users::find_by_username(conn, &username).await?;
+            users::set_active(conn, user.id, true).await?;
+            println!("Usuário {} reativado.", user.username);
+        }
+        UserCommand::List => {
+            for u in users::list(conn).await? {
+                let roles: Vec<String> = u.assignments.iter().map(|a| a.describe()).collect();
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    u.user.username,
+                    if u.user.active { "ativo" } else { "desativado" },
+                    u.user.full_name,
+                    roles.join("; ")
+                );
+            }
+        }
     }
     Ok(())
 }

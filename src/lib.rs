@@ -2,6 +2,8 @@
 //! the e-SUS APS PEC database. See `ARCHITECTURE.md` in the design notes for the layout.
 
 pub mod app;
+pub mod audit;
+pub mod auth;
 pub mod cli;
 pub mod clinical;
 pub mod config;
@@ -13,5 +15,6 @@ pub mod seed;
 pub mod store;
 pub mod systemd;
 pub mod telemetry;
+pub mod territory;
 pub mod text;
 pub mod web;

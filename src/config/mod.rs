@@ -29,6 +29,7 @@ pub struct Config {
     pub log: LogConfig,
     #[serde(default)]
     pub metrics: MetricsConfig,
+    pub auth: AuthConfig,
     /// IANA time zone in which "today" is computed (the PEC stores local times).
     #[serde(default = "default_time_zone")]
     pub time_zone: chrono_tz::Tz,
@@ -133,6 +134,39 @@ impl Default for ReadModelConfig {
     fn default() -> Self {
         Self {
             refresh_interval_secs: 900,
+        }
+    }
+}
+
+/// Sign-in, sessions and lockout.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// A session ends after this many minutes without a request.
+    pub idle_timeout_minutes: u32,
+    /// A session ends this many hours after sign-in, whatever the activity.
+    pub absolute_timeout_hours: u32,
+    /// Consecutive wrong passwords that lock an account (1–10, as in the PEC).
+    pub max_failed_logins: u32,
+    /// Minutes an account stays locked.
+    pub lockout_minutes: u32,
+    /// Failed sign-ins from one address within the window before it is refused (429).
+    pub address_max_failures: u32,
+    pub address_window_minutes: u32,
+    /// Minimum password length.
+    pub min_password_length: u32,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            idle_timeout_minutes: 30,
+            absolute_timeout_hours: 12,
+            max_failed_logins: 5,
+            lockout_minutes: 15,
+            address_max_failures: 20,
+            address_window_minutes: 15,
+            min_password_length: 10,
         }
     }
 }
@@ -250,6 +284,7 @@ impl Default for Config {
             read_model: ReadModelConfig::default(),
             log: LogConfig::default(),
             metrics: MetricsConfig::default(),
+            auth: AuthConfig::default(),
             time_zone: default_time_zone(),
         }
     }
@@ -285,6 +320,21 @@ impl Config {
             .extract()
             .map_err(|e| ConfigError::Invalid(describe(e)))?;
         config.database.backend()?;
+        if !(1..=10).contains(&config.auth.max_failed_logins) {
+            return Err(ConfigError::Invalid(
+                "auth.max_failed_logins must be between 1 and 10".into(),
+            ));
+        }
+        if config.auth.min_password_length < 8 {
+            return Err(ConfigError::Invalid(
+                "auth.min_password_length must be at least 8".into(),
+            ));
+        }
+        if config.auth.idle_timeout_minutes == 0 || config.auth.absolute_timeout_hours == 0 {
+            return Err(ConfigError::Invalid(
+                "auth timeouts must be positive".into(),
+            ));
+        }
         if config.database.max_connections == 0 {
             return Err(ConfigError::Invalid(
                 "database.max_connections must be at least 1".into(),
@@ -310,6 +360,7 @@ struct Defaults {
     read_model: ReadModelConfig,
     log: LogConfig,
     metrics: MetricsConfig,
+    auth: AuthConfig,
 }
 
 #[cfg(test)]

@@ -88,8 +88,19 @@ async fn connect_for(
         });
     }
     if backend == Backend::Postgres && purpose == Purpose::App {
-        db.execute_unprepared(&format!("CREATE SCHEMA IF NOT EXISTS {APP_SCHEMA}"))
-            .await?;
+        // Create the schema only when missing: a production role that owns `sistemaaps` but
+        // may not create schemas (sql/postgres/app-role.sql) must still connect.
+        let exists = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                format!("SELECT 1 AS one FROM pg_namespace WHERE nspname = '{APP_SCHEMA}'"),
+            ))
+            .await?
+            .is_some();
+        if !exists {
+            db.execute_unprepared(&format!("CREATE SCHEMA IF NOT EXISTS {APP_SCHEMA}"))
+                .await?;
+        }
     }
     Ok(db)
 }

@@ -84,6 +84,7 @@ struct Person {
 
 struct Link {
     ine: String,
+    cnes: Option<String>,
     team: Option<String>,
     team_active: bool,
     updated: Option<NaiveDateTime>,
@@ -146,7 +147,7 @@ pub async fn refresh(db: &DatabaseConnection, today: NaiveDate) -> Result<Refres
         db,
         &format!(
             "{cte}
-            SELECT v.co_cidadao, v.nu_ine, v.dt_atualizacao_cadastro, v.co_seq_cidadao_vinculacao_eqp,
+            SELECT v.co_cidadao, v.nu_ine, v.nu_cnes, v.dt_atualizacao_cadastro, v.co_seq_cidadao_vinculacao_eqp,
                    e.no_equipe, e.st_ativo
             FROM h
             JOIN tb_cidadao_vinculacao_equipe v ON v.co_cidadao = h.co_cidadao
@@ -160,6 +161,10 @@ pub async fn refresh(db: &DatabaseConnection, today: NaiveDate) -> Result<Refres
         let id: i64 = r.try_get("", "co_cidadao")?;
         let link = Link {
             ine: r.try_get::<String>("", "nu_ine")?.trim().to_string(),
+            cnes: r
+                .try_get::<Option<String>>("", "nu_cnes")?
+                .map(|c| c.trim().to_string())
+                .filter(|c| !c.is_empty()),
             team: r.try_get("", "no_equipe")?,
             team_active: r.try_get::<Option<i32>>("", "st_ativo")? == Some(1),
             updated: r.try_get("", "dt_atualizacao_cadastro")?,
@@ -346,6 +351,7 @@ pub async fn refresh(db: &DatabaseConnection, today: NaiveDate) -> Result<Refres
             dt_nascimento: Set(p.birth),
             sexo: Set(p.sex),
             nu_ine: Set(link.ine.clone()),
+            nu_cnes: Set(link.cnes.clone()),
             no_equipe: Set(link.team.unwrap_or(link.ine)),
             micro_area: Set(p.micro_area),
             last_bp_systolic: Set(bp.map(|(_, r)| r.systolic)),
@@ -362,13 +368,16 @@ pub async fn refresh(db: &DatabaseConnection, today: NaiveDate) -> Result<Refres
         });
     }
     let rows = models.len();
-    let mut teams: BTreeMap<String, (String, i64)> = BTreeMap::new();
+    let mut teams: BTreeMap<String, (String, Option<String>, i64)> = BTreeMap::new();
     for m in &models {
-        if let (Set(ine), Set(name)) = (&m.nu_ine, &m.no_equipe) {
-            teams
+        if let (Set(ine), Set(name), Set(cnes)) = (&m.nu_ine, &m.no_equipe, &m.nu_cnes) {
+            let e = teams
                 .entry(ine.clone())
-                .or_insert_with(|| (name.clone(), 0))
-                .1 += 1;
+                .or_insert_with(|| (name.clone(), None, 0));
+            e.2 += 1;
+            if e.1.is_none() {
+                e.1.clone_from(cnes);
+            }
         }
     }
 
@@ -377,10 +386,11 @@ pub async fn refresh(db: &DatabaseConnection, today: NaiveDate) -> Result<Refres
     team::Entity::delete_many().exec(&txn).await?;
     let team_rows: Vec<team::ActiveModel> = teams
         .into_iter()
-        .map(|(ine, (name, people))| team::ActiveModel {
+        .map(|(ine, (name, cnes, people))| team::ActiveModel {
             nu_ine: Set(ine),
             no_equipe: Set(name),
             people: Set(people),
+            nu_cnes: Set(cnes),
         })
         .collect();
     if !team_rows.is_empty() {

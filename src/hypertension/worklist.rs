@@ -8,6 +8,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect,
 };
 
+use crate::auth::Scope;
 use crate::clinical::blood_pressure::ControlStatus;
 use crate::clinical::c5::Practice;
 use crate::store::hypertension_summary::{self as summary, Column};
@@ -85,9 +86,11 @@ impl Search {
     }
 }
 
-/// Every filter of the list, already validated.
+/// Every filter of the list, already validated, and the user's scope (always applied).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filters {
+    /// What the user may see; an empty scope shows nothing.
+    pub scope: Scope,
     pub team: Option<String>,
     pub micro_area: Option<String>,
     pub search: Option<Search>,
@@ -99,7 +102,11 @@ impl Filters {
     /// Everything but the control-status filter: the base the counters split.
     fn base_condition(&self) -> Condition {
         use sea_orm::sea_query::ExprTrait;
-        let mut c = Condition::all();
+        let mut c = Condition::all().add(self.scope.condition(
+            Column::NuCnes,
+            Column::NuIne,
+            Column::MicroArea,
+        ));
         if let Some(team) = &self.team {
             c = c.add(Column::NuIne.eq(team.as_str()));
         }
@@ -253,6 +260,7 @@ pub async fn counters(db: &DatabaseConnection, filters: &Filters) -> Result<Coun
 /// C5 score of the team/micro-area scope of the filters (search and practice filters ignored).
 pub async fn score(db: &DatabaseConnection, filters: &Filters) -> Result<Score, DbErr> {
     let scope = Filters {
+        scope: filters.scope.clone(),
         team: filters.team.clone(),
         micro_area: filters.micro_area.clone(),
         ..Default::default()
@@ -336,14 +344,19 @@ pub async fn page(
 /// A team that has hypertensive people, for the selector.
 pub type TeamOption = crate::store::hypertension_team::Model;
 
-/// Teams with hypertensive people, by name (from the per-team totals of the read model).
-pub async fn teams(db: &DatabaseConnection) -> Result<Vec<TeamOption>, DbErr> {
+/// Teams with hypertensive people that the scope reaches, by name (from the per-team totals
+/// of the read model).
+pub async fn teams(db: &DatabaseConnection, scope: &Scope) -> Result<Vec<TeamOption>, DbErr> {
     use crate::store::hypertension_team::{Column as TeamColumn, Entity as Team};
-    Team::find()
+    let all = Team::find()
         .order_by(TeamColumn::NoEquipe, Order::Asc)
         .order_by(TeamColumn::NuIne, Order::Asc)
         .all(db)
-        .await
+        .await?;
+    Ok(all
+        .into_iter()
+        .filter(|t| scope.allows_team(&t.nu_ine, t.nu_cnes.as_deref()))
+        .collect())
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -351,8 +364,18 @@ struct MicroAreaRow {
     micro_area: Option<String>,
 }
 
-/// Micro-areas of a team that have hypertensive people.
-pub async fn micro_areas(db: &DatabaseConnection, team: &str) -> Result<Vec<String>, DbErr> {
+/// Micro-areas of a team that have hypertensive people and that the scope reaches.
+pub async fn micro_areas(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    team: &TeamOption,
+) -> Result<Vec<String>, DbErr> {
+    if let Some(only) = scope.micro_areas_of(&team.nu_ine, team.nu_cnes.as_deref()) {
+        let mut only = only;
+        only.sort();
+        return Ok(only);
+    }
+    let team = team.nu_ine.as_str();
     let rows = summary::Entity::find()
         .select_only()
         .column(Column::MicroArea)

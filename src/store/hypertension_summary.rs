@@ -18,6 +18,8 @@ pub struct Model {
     pub sexo: Option<String>,
     pub nu_ine: String,
     pub no_equipe: String,
+    /// CNES of the health unit of the team link.
+    pub nu_cnes: Option<String>,
     pub micro_area: Option<String>,
     pub last_bp_systolic: Option<i32>,
     pub last_bp_diastolic: Option<i32>,

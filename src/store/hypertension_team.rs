@@ -9,6 +9,8 @@ pub struct Model {
     pub nu_ine: String,
     pub no_equipe: String,
     pub people: i64,
+    /// CNES of the team's health unit.
+    pub nu_cnes: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,14 @@ pub enum WebError {
     BadRequest(String),
     #[error("not found")]
     NotFound,
+    /// Signed in, but this is not for this user (or the CSRF token is wrong).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many attempts; the message says when to try again.
+    #[error("{0}")]
+    TooManyRequests(String),
+    #[error("internal: {0}")]
+    Internal(&'static str),
     #[error("database: {0}")]
     Db(#[from] sea_orm::DbErr),
 }
@@ -22,18 +30,30 @@ impl ResponseError for WebError {
         match self {
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             WebError::Db(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn as_response(&self) -> Response {
-        let footer = Footer { freshness: None };
+        let footer = Footer::default();
         let (title, message) = match self {
             WebError::BadRequest(m) => ("Pedido inválido", m.as_str()),
             WebError::NotFound => (
                 "Página não encontrada",
                 "O endereço não existe ou não está disponível para você.",
             ),
+            WebError::Forbidden(m) => ("Acesso não permitido", m.as_str()),
+            WebError::TooManyRequests(m) => ("Muitas tentativas", m.as_str()),
+            WebError::Internal(what) => {
+                tracing::error!(error = what, "internal error while serving a page");
+                (
+                    "Erro interno",
+                    "Não foi possível concluir o pedido. Tente de novo em instantes; se o erro continuar, avise o suporte.",
+                )
+            }
             WebError::Db(e) => {
                 tracing::error!(error = %e, "database error while serving a page");
                 (
@@ -45,5 +65,24 @@ impl ResponseError for WebError {
         error_page(title, message, &footer)
             .with_status(self.status())
             .into_response()
+    }
+}
+
+impl From<crate::auth::SessionError> for WebError {
+    fn from(e: crate::auth::SessionError) -> Self {
+        match e {
+            crate::auth::SessionError::Db(e) => WebError::Db(e),
+        }
+    }
+}
+
+impl From<crate::auth::UserError> for WebError {
+    fn from(e: crate::auth::UserError) -> Self {
+        match e {
+            crate::auth::UserError::Invalid(m) => WebError::BadRequest(m),
+            crate::auth::UserError::NotFound => WebError::NotFound,
+            crate::auth::UserError::Db(e) => WebError::Db(e),
+            crate::auth::UserError::Hash(_) => WebError::Internal("password hashing failed"),
+        }
     }
 }

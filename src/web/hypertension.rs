@@ -16,9 +16,12 @@ use crate::hypertension::worklist::{
 };
 use crate::store::hypertension_summary as summary;
 
+use crate::audit::{self, Action, Event};
+
 use super::error::WebError;
 use super::htmx::HxRequest;
 use super::layout;
+use super::session::{Auth, Client};
 use super::{AppState, format, paths};
 
 /// URL key of a control status.
@@ -168,6 +171,7 @@ impl ListQuery {
 
     fn without_filters(&self) -> ListQuery {
         let mut q = ListQuery::default();
+        q.filters.scope = self.filters.scope.clone();
         q.filters.team = self.filters.team.clone();
         q
     }
@@ -186,23 +190,47 @@ struct View<'a> {
 pub async fn list(
     req: &Request,
     hx: HxRequest,
+    client: Client,
+    Auth(user): Auth,
     Data(state): Data<&AppState>,
 ) -> Result<Response, WebError> {
-    let query = ListQuery::parse(req.uri().query().unwrap_or("")).map_err(WebError::BadRequest)?;
-    let db = &state.db;
-    let teams = worklist::teams(db).await?;
-    if let Some(team) = &query.filters.team
-        && !teams.iter().any(|t| &t.nu_ine == team)
-    {
-        return Err(WebError::BadRequest(
-            "Equipe não encontrada: escolha uma equipe da lista.".into(),
+    let scope = user.scope();
+    if scope.is_empty() {
+        return Err(WebError::Forbidden(
+            "Seu perfil não dá acesso a dados de pacientes. Peça ao administrador um perfil de equipe, microárea ou coordenação.".into(),
         ));
     }
+    let mut query =
+        ListQuery::parse(req.uri().query().unwrap_or("")).map_err(WebError::BadRequest)?;
+    query.filters.scope = scope.clone();
+    let db = &state.db;
+    let teams = worklist::teams(db, &scope).await?;
     let micro_areas = match &query.filters.team {
-        Some(team) => worklist::micro_areas(db, team).await?,
+        Some(team) => {
+            // Unknown and out-of-scope teams get the same answer: nothing leaks.
+            let Some(t) = teams.iter().find(|t| &t.nu_ine == team) else {
+                return Err(WebError::BadRequest(
+                    "Equipe não encontrada: escolha uma equipe da lista.".into(),
+                ));
+            };
+            worklist::micro_areas(db, &scope, t).await?
+        }
         None => Vec::new(),
     };
     let page = worklist::page(db, &query.filters, &query.page).await?;
+    audit::record(
+        db,
+        Event {
+            user: Some(&user),
+            action: Action::ViewList,
+            resource: paths::HYPERTENSION.into(),
+            filters: Some(query.to_query()),
+            persons: page.rows.iter().map(|r| r.co_seq_cidadao).collect(),
+            person_count: page.total,
+            origin: client.origin(),
+        },
+    )
+    .await?;
     let view = View {
         query: &query,
         teams: &teams,
@@ -214,7 +242,7 @@ pub async fn list(
     let body = if hx.fragment {
         panel
     } else {
-        let footer = state.footer().await;
+        let footer = state.footer(Some(&user)).await;
         layout::page("Hipertensos", Some(paths::HYPERTENSION), &footer, panel)
     };
     Ok(body
@@ -333,7 +361,8 @@ fn counters(v: &View) -> Markup {
     let scope = match (&v.query.filters.team, &v.query.filters.micro_area) {
         (Some(_), Some(m)) => format!("da microárea {m}"),
         (Some(_), None) => "da equipe".to_string(),
-        _ => "do município".to_string(),
+        _ if v.query.filters.scope.municipality => "do município".to_string(),
+        _ => "do seu território".to_string(),
     };
     html! {
         section class="counters" aria-label="Resumo" {
@@ -402,7 +431,8 @@ fn scope_words(v: &View) -> String {
     match (&v.query.filters.team, &v.query.filters.micro_area) {
         (Some(_), Some(m)) => format!("nesta equipe, microárea {m},"),
         (Some(_), None) => "nesta equipe".into(),
-        _ => "no município".into(),
+        _ if v.query.filters.scope.municipality => "no município".into(),
+        _ => "no seu território".into(),
     }
 }
 

@@ -23,12 +23,48 @@ const PROGRAMS: &[(&str, Option<&str>)] = &[
     ("Indicadores", None),
 ];
 
-/// What the footer says about the data.
+/// The signed-in user as the header shows them.
+pub struct UserBar {
+    pub name: String,
+    pub roles: String,
+    pub csrf_token: String,
+    pub admin: bool,
+    pub auditor: bool,
+    pub clinical: bool,
+}
+
+impl UserBar {
+    pub fn of(user: &crate::auth::CurrentUser) -> UserBar {
+        use crate::auth::Role;
+        let mut roles: Vec<Role> = user.assignments.iter().map(|a| a.role).collect();
+        roles.sort();
+        roles.dedup();
+        UserBar {
+            name: user.full_name.clone(),
+            roles: roles
+                .iter()
+                .map(|r| r.label())
+                .collect::<Vec<_>>()
+                .join(", "),
+            csrf_token: user.csrf_token.clone(),
+            admin: user.has_role(Role::Admin),
+            auditor: user.has_role(Role::Auditor),
+            clinical: !user.scope().is_empty(),
+        }
+    }
+}
+
+/// What surrounds every page: who is signed in, and how fresh the data is.
+#[derive(Default)]
 pub struct Footer {
     pub freshness: Option<String>,
+    pub user: Option<UserBar>,
 }
 
 pub fn page(title: &str, current: Option<&str>, footer: &Footer, body: Markup) -> Markup {
+    let user = footer.user.as_ref();
+    // htmx sends the CSRF token with every request it makes.
+    let hx_headers = user.map(|u| format!(r#"{{"X-CSRF-Token":"{}"}}"#, u.csrf_token));
     html! {
         (DOCTYPE)
         html lang="pt-BR" {
@@ -41,10 +77,11 @@ pub fn page(title: &str, current: Option<&str>, footer: &Footer, body: Markup) -
                 link rel="stylesheet" href=(assets::url("app.css"));
                 script src=(assets::url(super::HTMX_ASSET)) defer {}
             }
-            body {
+            body hx-headers=[hx_headers] {
                 a class="skip-link" href="#conteudo" { "Pular para o conteúdo" }
                 header class="site-header" {
                     a class="brand" href="/" { "Sistema APS" }
+                    @if user.is_some_and(|u| u.clinical) {
                     nav class="program-nav" aria-label="Programas" {
                         ul {
                             @for (label, href) in PROGRAMS {
@@ -59,6 +96,19 @@ pub fn page(title: &str, current: Option<&str>, footer: &Footer, body: Markup) -
                                         span class="nav-soon" title="Em breve" { (label) }
                                     }
                                 }
+                            }
+                        }
+                    }
+                    }
+                    @if let Some(u) = user {
+                        div class="user-bar" {
+                            @if u.admin { a href=(paths::ADMIN_USERS) { "Usuários" } }
+                            @if u.auditor { a href=(paths::AUDIT) { "Auditoria" } }
+                            span class="user-name" title=(u.roles) { (u.name) span class="user-role" { (u.roles) } }
+                            a href=(paths::PASSWORD) { "Trocar senha" }
+                            form method="post" action=(paths::LOGOUT) class="logout" {
+                                input type="hidden" name="csrf" value=(u.csrf_token);
+                                button type="submit" class="button button-secondary" { "Sair" }
                             }
                         }
                     }

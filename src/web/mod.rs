@@ -1,14 +1,18 @@
 //! The web interface: poem routes, maud views and htmx conventions. Handlers stay thin: they
 //! validate input and call the program modules; they never write SQL.
 
+pub mod admin;
 pub mod assets;
+pub mod audit;
 pub mod error;
 pub mod format;
 pub mod health;
 pub mod htmx;
 pub mod hypertension;
 pub mod layout;
+pub mod login;
 pub mod paths;
+pub mod session;
 
 use std::sync::Arc;
 
@@ -44,8 +48,8 @@ impl AppState {
             .date_naive()
     }
 
-    /// The footer, with how old the derived data is.
-    pub async fn footer(&self) -> layout::Footer {
+    /// The header and footer: who is signed in and how old the derived data is.
+    pub async fn footer(&self, user: Option<&crate::auth::CurrentUser>) -> layout::Footer {
         let freshness = match crate::hypertension::read_model::status(&self.db).await {
             Ok(Some(s)) => {
                 let minutes = (Utc::now() - s.refreshed_at).num_minutes();
@@ -57,13 +61,17 @@ impl AppState {
                 None
             }
         };
-        layout::Footer { freshness }
+        layout::Footer {
+            freshness,
+            user: user.map(layout::UserBar::of),
+        }
     }
 }
 
+/// The root sends each user to their first page.
 #[handler]
-fn home() -> Redirect {
-    Redirect::see_other(paths::HYPERTENSION)
+fn home(session::Auth(user): session::Auth) -> Redirect {
+    Redirect::see_other(login::home_for(Some(&user)))
 }
 
 /// Browsers ask for `/favicon.ico` on their own; send them to the embedded icon.
@@ -80,7 +88,19 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = poem::Response> {
         crate::telemetry::request::RequestTelemetry::new(&state.config.server.trusted_proxies);
     Route::new()
         .at(paths::HOME, get(home))
+        .at(paths::LOGIN, get(login::login_page).post(login::submit))
+        .at(paths::LOGOUT, poem::post(login::logout))
+        .at(paths::PASSWORD, get(login::password_page).post(login::password_submit))
         .at(paths::HYPERTENSION, get(hypertension::list))
+        .at(paths::ADMIN_USERS, get(admin::list))
+        .at(paths::ADMIN_NEW_USER, get(admin::new_form).post(admin::create))
+        .at("/admin/usuarios/:id", get(admin::edit).post(admin::update))
+        .at("/admin/usuarios/:id/situacao", poem::post(admin::set_active))
+        .at("/admin/usuarios/:id/senha", poem::post(admin::reset_password))
+        .at("/admin/usuarios/:id/perfis", poem::post(admin::add_assignment))
+        .at("/admin/usuarios/:id/perfis/remover", poem::post(admin::remove_assignment))
+        .at(paths::AUDIT, get(audit::trail))
+        .at(paths::AUDIT_CSV, get(audit::csv))
         .at(paths::HEALTH, get(health::health))
         .at(paths::READY, get(health::ready))
         .at("/assets/*path", get(assets::serve))
@@ -100,7 +120,11 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = poem::Response> {
                 .overriding("Content-Security-Policy", CSP)
                 .overriding("X-Content-Type-Options", "nosniff")
                 .overriding("Referrer-Policy", "same-origin")
-                .overriding("X-Frame-Options", "DENY"),
+                .overriding("X-Frame-Options", "DENY")
+                .overriding(
+                    "Permissions-Policy",
+                    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+                ),
         )
         .with(telemetry)
 }

@@ -63,3 +63,66 @@ fn seed_fills_an_empty_mirror_once() {
     assert!(!second.status.success(), "a second seed must refuse");
     assert!(String::from_utf8_lossy(&second.stderr).contains("already"));
 }
+
+#[test]
+fn users_are_managed_from_the_command_line_without_default_passwords() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("aps.db").display());
+    let run = |args: &[&str]| {
+        bin()
+            .env("APS_DATABASE__URL", &url)
+            .args(args)
+            .output()
+            .expect("run")
+    };
+    // No user exists until one is created.
+    let out = run(&["user", "list"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).trim().is_empty());
+    let out = run(&[
+        "user",
+        "add",
+        "chefe",
+        "--name",
+        "Chefe da TI",
+        "--role",
+        "admin",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let password = stdout
+        .rsplit(' ')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    assert!(password.len() >= 10, "{stdout}");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains(&password),
+        "never in the logs"
+    );
+    let out = run(&["user", "add", "x", "--name", "Curto", "--role", "admin"]);
+    assert!(!out.status.success(), "invalid user names are refused");
+    let out = run(&["user", "add", "acs1", "--name", "ACS Um", "--role", "acs"]);
+    assert!(!out.status.success(), "an ACS needs a team and micro-area");
+    let out = run(&["user", "list"]);
+    let list = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(list.contains("chefe") && list.contains("ativo"), "{list}");
+    assert!(run(&["user", "disable", "chefe"]).status.success());
+    assert!(String::from_utf8_lossy(&run(&["user", "list"]).stdout).contains("desativado"));
+    let out = run(&["user", "passwd", "chefe"]);
+    assert!(out.status.success());
+    assert!(!run(&["user", "passwd", "ninguem"]).status.success());
+    // The audit chain of a fresh database is intact.
+    let out = run(&["audit", "verify"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("íntegra"));
+}

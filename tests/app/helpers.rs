@@ -9,6 +9,7 @@ use poem::endpoint::BoxEndpoint;
 use poem::test::{TestClient, TestResponse};
 use poem::{Endpoint, EndpointExt};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Value};
+use sistema_aps::auth::{Assignment, Role, users};
 use sistema_aps::config::Config;
 use sistema_aps::db::sql::statement;
 use sistema_aps::web::{AppState, routes};
@@ -104,10 +105,22 @@ impl Drop for TestDb {
     }
 }
 
+/// A signed-in browser: the session cookie and the CSRF token of its pages.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+/// The password every test user gets.
+pub const PASSWORD: &str = "senha-de-teste-2026";
+
 /// A running application on a fresh database.
 pub struct TestApp {
     pub client: TestClient<BoxEndpoint<'static>>,
     pub state: AppState,
+    /// A coordinator of the whole municipality, signed in: sees every patient.
+    pub session: Session,
     /// Kept alive for the test's duration; dropped (and deleted) after it.
     _db: TestDb,
 }
@@ -162,10 +175,86 @@ impl TestApp {
             .await
             .expect("prepare");
         let client = TestClient::new(routes(state.clone()).boxed());
-        TestApp {
+        let mut app = TestApp {
             client,
             state,
+            session: Session {
+                cookie: String::new(),
+                csrf: String::new(),
+            },
             _db: db,
+        };
+        app.create_user(
+            "coordenacao.teste",
+            vec![assignment(Role::Coordinator, None, None, None)],
+        )
+        .await;
+        app.session = app.login("coordenacao.teste", PASSWORD).await;
+        app
+    }
+
+    /// Creates a user with [`PASSWORD`] and the given assignments.
+    pub async fn create_user(&self, username: &str, assignments: Vec<Assignment>) -> i64 {
+        users::create(
+            self.conn(),
+            &self.state.config.auth,
+            users::NewUser {
+                username: username.into(),
+                full_name: format!("Usuário {username}"),
+                cpf: None,
+                assignments,
+            },
+            PASSWORD,
+            false,
+        )
+        .await
+        .expect("create user")
+        .id
+    }
+
+    /// Signs in through the real pages and returns the browser's session.
+    pub async fn login(&self, username: &str, password: &str) -> Session {
+        let resp = self.try_login(username, password).await;
+        resp.assert_status(poem::http::StatusCode::SEE_OTHER);
+        let cookie = set_cookie_value(&resp, "aps_sessao").expect("session cookie");
+        let page = body(
+            self.client
+                .get("/senha")
+                .header("Cookie", format!("aps_sessao={cookie}"))
+                .send()
+                .await,
+        )
+        .await;
+        let doc = html(&page);
+        let csrf = select(&doc, "input[name=csrf]")
+            .first()
+            .and_then(|e| e.value().attr("value"))
+            .expect("csrf on the page")
+            .to_string();
+        Session { cookie, csrf }
+    }
+
+    /// Posts the sign-in form as a browser would; returns the raw response.
+    pub async fn try_login(&self, username: &str, password: &str) -> TestResponse {
+        let form_page = self.client.get("/entrar").send().await;
+        let pre = set_cookie_value(&form_page, "aps_csrf_entrar").expect("pre-session csrf cookie");
+        self.client
+            .post("/entrar")
+            .header("Cookie", format!("aps_csrf_entrar={pre}"))
+            .content_type("application/x-www-form-urlencoded")
+            .body(format!(
+                "csrf={pre}&usuario={username}&senha={}",
+                urlencode(password)
+            ))
+            .send()
+            .await
+    }
+
+    /// The scope of the default coordinator (the whole municipality).
+    pub fn session_scope(&self) -> sistema_aps::auth::Scope {
+        sistema_aps::auth::Scope {
+            municipality: true,
+            ..Default::default()
         }
     }
 
@@ -173,14 +262,53 @@ impl TestApp {
         &self.state.db
     }
 
+    /// GET as the default coordinator.
     pub async fn get(&self, uri: &str) -> TestResponse {
+        self.get_as(&self.session, uri).await
+    }
+
+    pub async fn get_as(&self, s: &Session, uri: &str) -> TestResponse {
+        self.client
+            .get(uri)
+            .header("Cookie", format!("aps_sessao={}", s.cookie))
+            .send()
+            .await
+    }
+
+    /// GET with no session.
+    pub async fn get_anon(&self, uri: &str) -> TestResponse {
         self.client.get(uri).send().await
     }
 
     pub async fn get_htmx(&self, uri: &str) -> TestResponse {
         self.client
             .get(uri)
+            .header("Cookie", format!("aps_sessao={}", self.session.cookie))
             .header("HX-Request", "true")
+            .send()
+            .await
+    }
+
+    /// POSTs a form as `s`; the CSRF token is added unless `with_csrf` is false.
+    pub async fn post_as(
+        &self,
+        s: &Session,
+        uri: &str,
+        fields: &[(&str, &str)],
+        with_csrf: bool,
+    ) -> TestResponse {
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        if with_csrf {
+            form.append_pair("csrf", &s.csrf);
+        }
+        for (k, v) in fields {
+            form.append_pair(k, v);
+        }
+        self.client
+            .post(uri)
+            .header("Cookie", format!("aps_sessao={}", s.cookie))
+            .content_type("application/x-www-form-urlencoded")
+            .body(form.finish())
             .send()
             .await
     }
@@ -200,6 +328,38 @@ impl TestApp {
             .await
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
+}
+
+/// An assignment for tests.
+pub fn assignment(
+    role: Role,
+    cnes: Option<&str>,
+    ine: Option<&str>,
+    micro: Option<&str>,
+) -> Assignment {
+    Assignment {
+        role,
+        cnes: cnes.map(String::from),
+        ine: ine.map(String::from),
+        micro_area: micro.map(String::from),
+    }
+}
+
+/// The value a response sets for a cookie.
+pub fn set_cookie_value(resp: &TestResponse, name: &str) -> Option<String> {
+    resp.0
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+pub fn urlencode(v: &str) -> String {
+    url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
 }
 
 /// Reads a response body as text.

@@ -332,7 +332,7 @@ async fn counters_equal_rows_and_teams_stay_apart_on_the_synthetic_municipality(
             },
         )
         .await;
-        let teams = sistema_aps::hypertension::worklist::teams(app.conn())
+        let teams = sistema_aps::hypertension::worklist::teams(app.conn(), &app.session_scope())
             .await
             .expect("teams");
         assert!(!teams.is_empty(), "the seed makes teams");
@@ -411,6 +411,7 @@ async fn htmx_gets_the_fragment_and_the_url_gets_the_page() {
     let restore = app
         .client
         .get("/hipertensos")
+        .header("Cookie", format!("aps_sessao={}", app.session.cookie))
         .header("HX-Request", "true")
         .header("HX-History-Restore-Request", "true")
         .send()

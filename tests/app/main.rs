@@ -1,11 +1,14 @@
 //! Integration tests through the real application: one binary, modules per area. Every test
 //! runs on SQLite, and on PostgreSQL too when `APS_TEST_DATABASE_URL` is set.
 
+mod auth;
 mod cli;
 mod fixture;
 mod health;
 mod helpers;
 mod hypertension;
+mod logs;
 mod mirror;
 mod observability;
+mod postgres_grants;
 mod web_shell;

@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20260101_000001_read_models;
 mod m20260102_000001_team_summary;
+mod m20260103_000001_access_control;
 
 pub struct AppMigrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for AppMigrator {
         vec![
             Box::new(m20260101_000001_read_models::Migration),
             Box::new(m20260102_000001_team_summary::Migration),
+            Box::new(m20260103_000001_access_control::Migration),
         ]
     }
 }

@@ -1,0 +1,99 @@
+//! Password hashing (Argon2id) and the minimum rules.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use rand_core::OsRng;
+
+/// Argon2id with the OWASP-recommended parameters (19 MiB, 2 passes, 1 lane).
+fn hasher() -> Argon2<'static> {
+    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// The PHC string of a new hash.
+pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
+    let salt = SaltString::generate(&mut OsRng);
+    Ok(hasher()
+        .hash_password(password.as_bytes(), &salt)?
+        .to_string())
+}
+
+/// Whether `password` matches the stored hash (false for a malformed hash).
+pub fn verify(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored)
+        .is_ok_and(|h| hasher().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// A hash to verify against when the user does not exist, so that the answer takes the
+/// same time either way.
+pub fn dummy_verify(password: &str) {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let stored = DUMMY.get_or_init(|| hash("dummy-password-for-timing").unwrap_or_default());
+    let _ = verify(password, stored);
+}
+
+/// Checks the minimum rules; the message is for the person choosing the password.
+pub fn check_rules(password: &str, min_len: usize, username: &str) -> Result<(), String> {
+    let len = password.chars().count();
+    if len < min_len {
+        return Err(format!("A senha deve ter pelo menos {min_len} caracteres."));
+    }
+    if len > 128 {
+        return Err("A senha pode ter no máximo 128 caracteres.".into());
+    }
+    if !password.chars().any(|c| c.is_alphabetic()) || !password.chars().any(|c| c.is_ascii_digit())
+    {
+        return Err("A senha deve ter letras e números.".into());
+    }
+    let lower = password.to_lowercase();
+    if !username.is_empty() && lower.contains(&username.to_lowercase()) {
+        return Err("A senha não pode conter o nome de usuário.".into());
+    }
+    let first = lower.chars().next();
+    if lower.chars().all(|c| Some(c) == first) {
+        return Err("A senha não pode repetir um único caractere.".into());
+    }
+    Ok(())
+}
+
+/// A random password that passes the rules, for new accounts and resets (shown once).
+pub fn generate() -> String {
+    use rand_core::RngCore;
+    // No look-alike characters (0/O, 1/l/I).
+    const LETTERS: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";
+    const DIGITS: &[u8] = b"23456789";
+    let mut out = String::with_capacity(16);
+    for i in 0..16 {
+        let set = if i % 4 == 3 { DIGITS } else { LETTERS };
+        let idx = (OsRng.next_u32() as usize) % set.len();
+        out.push(set[idx] as char);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_verify_and_differ() {
+        let h1 = hash("senha-forte-123").unwrap_or_default();
+        let h2 = hash("senha-forte-123").unwrap_or_default();
+        assert!(h1.starts_with("$argon2id$"));
+        assert_ne!(h1, h2, "salted");
+        assert!(verify("senha-forte-123", &h1));
+        assert!(!verify("senha-forte-124", &h1));
+        assert!(!verify("x", "not a hash"));
+    }
+
+    #[test]
+    fn rules() {
+        assert!(check_rules("curta1", 10, "ana").is_err());
+        assert!(check_rules("somenteletras", 10, "ana").is_err());
+        assert!(check_rules("1234567890", 10, "ana").is_err());
+        assert!(check_rules("maria12345x", 10, "maria").is_err());
+        assert!(check_rules("boa-senha-2026", 10, "ana").is_ok());
+        let g = generate();
+        assert!(check_rules(&g, 10, "ana").is_ok(), "{g}");
+    }
+}

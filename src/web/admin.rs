@@ -1,0 +1,566 @@
+//! User administration: list, create, edit, disable, reset a password, assign scopes picked
+//! from the territory that exists in the data.
+
+use maud::{Markup, html};
+use poem::http::StatusCode;
+use poem::web::{Data, Path, Redirect};
+use poem::{IntoResponse, Request, Response, handler};
+
+use crate::audit::{self, Action, Event};
+use crate::auth::users::{self, NewUser, UserWithRoles};
+use crate::auth::{Assignment, CurrentUser, Role, password};
+use crate::territory::{self, Territory};
+
+use super::error::WebError;
+use super::layout;
+use super::session::{Auth, Client, FormData, check_csrf};
+use super::{AppState, paths};
+
+fn require_admin(user: &CurrentUser) -> Result<(), WebError> {
+    if user.has_role(Role::Admin) {
+        Ok(())
+    } else {
+        Err(WebError::Forbidden(
+            "Esta área é do administrador do sistema.".into(),
+        ))
+    }
+}
+
+async fn write_audit(
+    state: &AppState,
+    user: &CurrentUser,
+    client: &Client,
+    resource: String,
+) -> Result<(), WebError> {
+    audit::record(
+        &state.db,
+        Event {
+            user: Some(user),
+            action: Action::Write,
+            resource,
+            filters: None,
+            persons: vec![],
+            person_count: 0,
+            origin: client.origin(),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+fn status_label(u: &crate::store::app_user::Model) -> (&'static str, &'static str) {
+    if !u.active {
+        ("badge badge-muted", "Desativado")
+    } else if u.locked_until.is_some_and(|t| t > chrono::Utc::now()) {
+        ("badge badge-bad", "Bloqueado")
+    } else if u.must_change_password {
+        ("badge badge-warn", "Deve trocar a senha")
+    } else {
+        ("badge badge-ok", "Ativo")
+    }
+}
+
+#[handler]
+pub async fn list(Auth(user): Auth, Data(state): Data<&AppState>) -> Result<Markup, WebError> {
+    require_admin(&user)?;
+    let all = users::list(&state.db).await?;
+    let footer = state.footer(Some(&user)).await;
+    Ok(layout::page(
+        "Usuários",
+        None,
+        &footer,
+        html! {
+            div class="page-head" {
+                h1 { "Usuários" }
+                p class="lead" { "Quem entra no sistema, com que perfil e em que território." }
+                p { a class="button" href=(paths::ADMIN_NEW_USER) { "Novo usuário" } }
+            }
+            div class="table-wrap" tabindex="0" role="region" aria-label="Usuários" {
+                table class="worklist" {
+                    thead { tr {
+                        th scope="col" { "Usuário" } th scope="col" { "Nome" } th scope="col" { "Perfis e território" } th scope="col" { "Situação" }
+                    } }
+                    tbody {
+                        @for UserWithRoles { user: u, assignments } in &all {
+                            @let (class, label) = status_label(u);
+                            tr {
+                                td { a href=(paths::admin_user(u.id)) { (u.username) } }
+                                td { (u.full_name) }
+                                td { ul class="plain" { @for a in assignments { li { (a.describe()) } } } }
+                                td { span class=(class) { (label) } }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+/// The fields that pick one role with its territory.
+fn assignment_fields(t: &Territory) -> Markup {
+    html! {
+        div class="field" {
+            label for="perfil" { "Perfil" }
+            select id="perfil" name="perfil" required {
+                @for r in Role::ALL { option value=(r.key()) { (r.label()) } }
+            }
+        }
+        div class="field" {
+            label for="unidade" { "Unidade (coordenação)" }
+            select id="unidade" name="unidade" {
+                option value="" { "Município todo" }
+                @for u in &t.units { option value=(u) { "CNES " (u) } }
+            }
+        }
+        div class="field" {
+            label for="equipe" { "Equipe (profissional)" }
+            select id="equipe" name="equipe" {
+                option value="" { "—" }
+                @for team in &t.teams { option value=(team.nu_ine) { (team.no_equipe) " (INE " (team.nu_ine) ")" } }
+            }
+        }
+        div class="field" {
+            label for="microarea" { "Equipe e microárea (ACS)" }
+            select id="microarea" name="microarea" {
+                option value="" { "—" }
+                @for (ine, m) in &t.micro_areas {
+                    option value=(format!("{ine}|{m}")) {
+                        (t.team(ine).map(|x| x.no_equipe.as_str()).unwrap_or(ine)) " — microárea " (m)
+                    }
+                }
+            }
+        }
+        p class="hint" { "Preencha só o campo do perfil escolhido: unidade para coordenação, equipe para profissional, equipe e microárea para ACS; nada para administração e auditoria." }
+    }
+}
+
+/// Reads the assignment fields, checking the territory exists.
+fn parse_assignment(form: &FormData, t: &Territory) -> Result<Assignment, WebError> {
+    let role = Role::from_key(form.get("perfil"))
+        .ok_or_else(|| WebError::BadRequest("Escolha um perfil.".into()))?;
+    let bad = |m: &str| WebError::BadRequest(m.to_string());
+    let a = match role {
+        Role::Admin | Role::Auditor => Assignment {
+            role,
+            cnes: None,
+            ine: None,
+            micro_area: None,
+        },
+        Role::Coordinator => {
+            let cnes = form.get("unidade").trim();
+            if !cnes.is_empty() && !t.has_unit(cnes) {
+                return Err(bad("Unidade não encontrada."));
+            }
+            Assignment {
+                role,
+                cnes: (!cnes.is_empty()).then(|| cnes.to_string()),
+                ine: None,
+                micro_area: None,
+            }
+        }
+        Role::Professional => {
+            let ine = form.get("equipe").trim();
+            if t.team(ine).is_none() {
+                return Err(bad("Profissional da equipe: escolha uma equipe da lista."));
+            }
+            Assignment {
+                role,
+                cnes: None,
+                ine: Some(ine.to_string()),
+                micro_area: None,
+            }
+        }
+        Role::Acs => {
+            let (ine, m) = form.get("microarea").split_once('|').unwrap_or(("", ""));
+            if !t.has_micro_area(ine, m) {
+                return Err(bad("ACS: escolha a equipe e a microárea da lista."));
+            }
+            Assignment {
+                role,
+                cnes: None,
+                ine: Some(ine.to_string()),
+                micro_area: Some(m.to_string()),
+            }
+        }
+    };
+    a.validate().map_err(bad)?;
+    Ok(a)
+}
+
+fn new_user_form(
+    user: &CurrentUser,
+    t: &Territory,
+    form: Option<&FormData>,
+    error: Option<&str>,
+) -> Markup {
+    let v = |k: &str| form.map(|f| f.get(k).to_string()).unwrap_or_default();
+    html! {
+        div class="page-head" { h1 { "Novo usuário" } }
+        @if let Some(e) = error { div class="notice notice-error" role="alert" { (e) } }
+        form method="post" action=(paths::ADMIN_NEW_USER) class="form-stack" {
+            input type="hidden" name="csrf" value=(user.csrf_token);
+            div class="field" { label for="usuario" { "Nome de usuário" } input id="usuario" name="usuario" required maxlength="40" value=(v("usuario")); }
+            div class="field" { label for="nome" { "Nome completo" } input id="nome" name="nome" required maxlength="120" value=(v("nome")); }
+            div class="field" { label for="cpf" { "CPF (opcional, permite entrar pelo CPF)" } input id="cpf" name="cpf" inputmode="numeric" maxlength="14" value=(v("cpf")); }
+            fieldset { legend { "Primeiro perfil" } (assignment_fields(t)) }
+            button type="submit" class="button" { "Criar usuário" }
+        }
+    }
+}
+
+#[handler]
+pub async fn new_form(Auth(user): Auth, Data(state): Data<&AppState>) -> Result<Markup, WebError> {
+    require_admin(&user)?;
+    let t = territory::load(&state.db).await?;
+    let footer = state.footer(Some(&user)).await;
+    Ok(layout::page(
+        "Novo usuário",
+        None,
+        &footer,
+        new_user_form(&user, &t, None, None),
+    ))
+}
+
+fn one_time_password(title: &str, username: &str, pw: &str, back: &str) -> Markup {
+    html! {
+        div class="page-head" { h1 { (title) } }
+        div class="notice" role="status" {
+            p { "Senha provisória de " strong { (username) } ":" }
+            p class="one-time-password" { code { (pw) } }
+            p { "Ela aparece só esta vez. Entregue-a pessoalmente; no primeiro acesso o usuário escolhe outra." }
+        }
+        p { a class="button" href=(back) { "Continuar" } }
+    }
+}
+
+#[handler]
+pub async fn create(
+    req: &Request,
+    client: Client,
+    Auth(user): Auth,
+    Data(state): Data<&AppState>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    require_admin(&user)?;
+    check_csrf(req, Some(&form), &user)?;
+    let t = territory::load(&state.db).await?;
+    let footer = state.footer(Some(&user)).await;
+    let fail = |m: String| {
+        layout::page(
+            "Novo usuário",
+            None,
+            &footer,
+            new_user_form(&user, &t, Some(&form), Some(&m)),
+        )
+        .with_status(StatusCode::BAD_REQUEST)
+        .into_response()
+    };
+    let assignment = match parse_assignment(&form, &t) {
+        Ok(a) => a,
+        Err(WebError::BadRequest(m)) => return Ok(fail(m)),
+        Err(e) => return Err(e),
+    };
+    let pw = password::generate();
+    let new = NewUser {
+        username: form.get("usuario").to_string(),
+        full_name: form.get("nome").to_string(),
+        cpf: Some(form.get("cpf").to_string()),
+        assignments: vec![assignment],
+    };
+    let created = match users::create(&state.db, &state.config.auth, new, &pw, true).await {
+        Ok(u) => u,
+        Err(crate::auth::UserError::Invalid(m)) => return Ok(fail(m)),
+        Err(e) => return Err(e.into()),
+    };
+    write_audit(state, &user, &client, format!("user:{}:create", created.id)).await?;
+    Ok(layout::page(
+        "Usuário criado",
+        None,
+        &footer,
+        one_time_password(
+            "Usuário criado",
+            &created.username,
+            &pw,
+            &paths::admin_user(created.id),
+        ),
+    )
+    .with_header("Cache-Control", "no-store")
+    .into_response())
+}
+
+fn edit_page(
+    me: &CurrentUser,
+    u: &crate::store::app_user::Model,
+    assignments: &[Assignment],
+    t: &Territory,
+    error: Option<&str>,
+) -> Markup {
+    let base = paths::admin_user(u.id);
+    let (class, label) = status_label(u);
+    html! {
+        div class="page-head" {
+            h1 { "Usuário " (u.username) }
+            p { span class=(class) { (label) } }
+        }
+        @if let Some(e) = error { div class="notice notice-error" role="alert" { (e) } }
+        section {
+            h2 { "Dados" }
+            form method="post" action=(base) class="form-stack" {
+                input type="hidden" name="csrf" value=(me.csrf_token);
+                div class="field" { label for="nome" { "Nome completo" } input id="nome" name="nome" required maxlength="120" value=(u.full_name); }
+                div class="field" { label for="cpf" { "CPF" } input id="cpf" name="cpf" inputmode="numeric" maxlength="14" value=(u.cpf.clone().unwrap_or_default()); }
+                button type="submit" class="button" { "Salvar dados" }
+            }
+        }
+        section {
+            h2 { "Perfis e território" }
+            ul class="plain" {
+                @for (i, a) in assignments.iter().enumerate() {
+                    li {
+                        (a.describe()) " "
+                        form method="post" action=(format!("{base}/perfis/remover")) class="inline" {
+                            input type="hidden" name="csrf" value=(me.csrf_token);
+                            input type="hidden" name="indice" value=(i);
+                            button type="submit" class="button button-secondary" { "Remover" }
+                        }
+                    }
+                }
+            }
+            form method="post" action=(format!("{base}/perfis")) class="form-stack" {
+                input type="hidden" name="csrf" value=(me.csrf_token);
+                fieldset { legend { "Acrescentar perfil" } (assignment_fields(t)) }
+                button type="submit" class="button" { "Acrescentar" }
+            }
+        }
+        section {
+            h2 { "Acesso" }
+            form method="post" action=(format!("{base}/senha")) class="inline" {
+                input type="hidden" name="csrf" value=(me.csrf_token);
+                button type="submit" class="button button-secondary" { "Redefinir senha" }
+            }
+            " "
+            form method="post" action=(format!("{base}/situacao")) class="inline" {
+                input type="hidden" name="csrf" value=(me.csrf_token);
+                @if u.active {
+                    input type="hidden" name="ativo" value="nao";
+                    button type="submit" class="button button-secondary" { "Desativar" }
+                } @else {
+                    input type="hidden" name="ativo" value="sim";
+                    button type="submit" class="button" { "Reativar" }
+                }
+            }
+        }
+        p { a href=(paths::ADMIN_USERS) { "Voltar para a lista de usuários" } }
+    }
+}
+
+async fn render_edit(
+    state: &AppState,
+    me: &CurrentUser,
+    id: i64,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let u = users::find(&state.db, id).await?;
+    let assignments = users::assignments(&state.db, id).await?;
+    let t = territory::load(&state.db).await?;
+    let footer = state.footer(Some(me)).await;
+    Ok(layout::page(
+        &format!("Usuário {}", u.username),
+        None,
+        &footer,
+        edit_page(me, &u, &assignments, &t, error),
+    )
+    .with_status(status)
+    .into_response())
+}
+
+#[handler]
+pub async fn edit(
+    Auth(user): Auth,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    require_admin(&user)?;
+    let id = id.parse::<i64>().map_err(|_| WebError::NotFound)?;
+    render_edit(state, &user, id, None, StatusCode::OK).await
+}
+
+/// Runs an admin change; invalid input re-renders the edit page with the message.
+async fn after_change(
+    state: &AppState,
+    me: &CurrentUser,
+    client: &Client,
+    id: i64,
+    what: &str,
+    result: Result<(), WebError>,
+) -> Result<Response, WebError> {
+    match result {
+        Ok(()) => {
+            write_audit(state, me, client, format!("user:{id}:{what}")).await?;
+            Ok(Redirect::see_other(paths::admin_user(id)).into_response())
+        }
+        Err(WebError::BadRequest(m)) => {
+            render_edit(state, me, id, Some(&m), StatusCode::BAD_REQUEST).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn parse_id(raw: &str) -> Result<i64, WebError> {
+    raw.parse::<i64>().map_err(|_| WebError::NotFound)
+}
+
+#[handler]
+pub async fn update(
+    req: &Request,
+    client: Client,
+    Auth(me): Auth,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    require_admin(&me)?;
+    check_csrf(req, Some(&form), &me)?;
+    let id = parse_id(&id)?;
+    let r = users::update_profile(&state.db, id, form.get("nome"), Some(form.get("cpf")))
+        .await
+        .map_err(WebError::from);
+    after_change(state, &me, &client, id, "profile", r).await
+}
+
+#[handler]
+pub async fn set_active(
+    req: &Request,
+    client: Client,
+    Auth(me): Auth,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    require_admin(&me)?;
+    check_csrf(req, Some(&form), &me)?;
+    let id = parse_id(&id)?;
+    let active = match form.get("ativo") {
+        "sim" => true,
+        "nao" => false,
+        _ => return Err(WebError::BadRequest("Situação inválida.".into())),
+    };
+    let r = if !active && id == me.id {
+        Err(WebError::BadRequest(
+            "Você não pode desativar a própria conta.".into(),
+        ))
+    } else {
+        users::set_active(&state.db, id, active)
+            .await
+            .map_err(WebError::from)
+    };
+    after_change(
+        state,
+        &me,
+        &client,
+        id,
+        if active { "enable" } else { "disable" },
+        r,
+    )
+    .await
+}
+
+#[handler]
+pub async fn reset_password(
+    req: &Request,
+    client: Client,
+    Auth(me): Auth,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    require_admin(&me)?;
+    check_csrf(req, Some(&form), &me)?;
+    let id = parse_id(&id)?;
+    let target = users::find(&state.db, id).await?;
+    let pw = password::generate();
+    users::set_password(&state.db, &state.config.auth, id, &pw, true).await?;
+    write_audit(state, &me, &client, format!("user:{id}:password_reset")).await?;
+    let footer = state.footer(Some(&me)).await;
+    Ok(layout::page(
+        "Senha redefinida",
+        None,
+        &footer,
+        one_time_password(
+            "Senha redefinida",
+            &target.username,
+            &pw,
+            &paths::admin_user(id),
+        ),
+    )
+    .with_header("Cache-Control", "no-store")
+    .into_response())
+}
+
+#[handler]
+pub async fn add_assignment(
+    req: &Request,
+    client: Client,
+    Auth(me): Auth,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    require_admin(&me)?;
+    check_csrf(req, Some(&form), &me)?;
+    let id = parse_id(&id)?;
+    users::find(&state.db, id).await?;
+    let t = territory::load(&state.db).await?;
+    let r = async {
+        let a = parse_assignment(&form, &t)?;
+        let mut all = users::assignments(&state.db, id).await?;
+        if all.contains(&a) {
+            return Err(WebError::BadRequest("O usuário já tem este perfil.".into()));
+        }
+        all.push(a);
+        users::replace_assignments(&state.db, id, &all)
+            .await
+            .map_err(WebError::from)
+    }
+    .await;
+    after_change(state, &me, &client, id, "assignment_add", r).await
+}
+
+#[handler]
+pub async fn remove_assignment(
+    req: &Request,
+    client: Client,
+    Auth(me): Auth,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    require_admin(&me)?;
+    check_csrf(req, Some(&form), &me)?;
+    let id = parse_id(&id)?;
+    users::find(&state.db, id).await?;
+    let r = async {
+        let mut all = users::assignments(&state.db, id).await?;
+        let idx: usize = form
+            .get("indice")
+            .parse()
+            .map_err(|_| WebError::BadRequest("Perfil inválido.".into()))?;
+        if idx >= all.len() {
+            return Err(WebError::BadRequest("Perfil inválido.".into()));
+        }
+        let removed = all.remove(idx);
+        if id == me.id && removed.role == Role::Admin && !all.iter().any(|a| a.role == Role::Admin)
+        {
+            return Err(WebError::BadRequest(
+                "Você não pode tirar de si o perfil de administrador.".into(),
+            ));
+        }
+        users::replace_assignments(&state.db, id, &all)
+            .await
+            .map_err(WebError::from)
+    }
+    .await;
+    after_change(state, &me, &client, id, "assignment_remove", r).await
+}

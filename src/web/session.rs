@@ -1,0 +1,277 @@
+//! Who is asking: the client address (believing proxy headers only from configured proxies),
+//! the signed-in user behind the session cookie, CSRF checks, and small form parsing.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use chrono::Utc;
+use poem::http::{HeaderValue, StatusCode, header};
+use poem::web::Redirect;
+use poem::{FromRequest, IntoResponse, Request, RequestBody, Response};
+
+use crate::audit::Origin;
+use crate::auth::{CurrentUser, session};
+
+use super::AppState;
+use super::error::WebError;
+
+pub const SESSION_COOKIE: &str = "aps_sessao";
+pub const LOGIN_CSRF_COOKIE: &str = "aps_csrf_entrar";
+pub const CSRF_FIELD: &str = "csrf";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// Largest form body accepted.
+const MAX_FORM_BYTES: usize = 64 * 1024;
+
+/// The client as the app may believe it.
+#[derive(Debug, Clone)]
+pub struct Client {
+    /// The peer address, or the first `X-Forwarded-For` hop when the peer is a trusted proxy.
+    pub addr: String,
+    /// The request reached the proxy over TLS (`X-Forwarded-Proto: https` from a trusted proxy).
+    pub tls: bool,
+    /// `X-Request-Id` from a trusted proxy, when present.
+    pub request_id: Option<String>,
+}
+
+impl Client {
+    pub fn origin(&self) -> Origin {
+        Origin {
+            client_addr: Some(self.addr.clone()),
+            request_id: self.request_id.clone(),
+        }
+    }
+}
+
+fn state(req: &Request) -> Result<&AppState, WebError> {
+    req.data::<AppState>()
+        .ok_or(WebError::Internal("application state missing"))
+}
+
+pub fn client(req: &Request) -> Client {
+    let peer: Option<IpAddr> = req.remote_addr().as_socket_addr().map(|a| a.ip());
+    let trusted = match (peer, req.data::<AppState>()) {
+        (Some(ip), Some(st)) => st.config.server.trusted_proxies.contains(&ip),
+        _ => false,
+    };
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    let forwarded = trusted
+        .then(|| header("x-forwarded-for"))
+        .flatten()
+        .and_then(|v| v.split(',').next())
+        .and_then(|v| v.trim().parse::<IpAddr>().ok());
+    let addr = forwarded
+        .or(peer)
+        .map(|ip| ip.to_string())
+        .unwrap_or_else(|| "desconhecido".into());
+    let tls =
+        trusted && header("x-forwarded-proto").is_some_and(|p| p.eq_ignore_ascii_case("https"));
+    let request_id = trusted
+        .then(|| header("x-request-id"))
+        .flatten()
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.chars().all(|c| c.is_ascii_graphic()))
+        .map(String::from);
+    Client {
+        addr,
+        tls,
+        request_id,
+    }
+}
+
+impl<'a> FromRequest<'a> for Client {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        Ok(client(req))
+    }
+}
+
+/// A cookie's value from the request.
+pub fn cookie(req: &Request, name: &str) -> Option<String> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// A `Set-Cookie` value: `HttpOnly`, `SameSite=Strict`, `Secure` over TLS.
+pub fn set_cookie(
+    name: &str,
+    value: &str,
+    path: &str,
+    max_age: Option<i64>,
+    tls: bool,
+) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path={path}; HttpOnly; SameSite=Strict");
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    if tls {
+        c.push_str("; Secure");
+    }
+    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+}
+
+/// Where an anonymous request is sent: the sign-in page, back to where it was going.
+fn to_login(req: &Request) -> Response {
+    let target = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    let mut url = String::from("/entrar");
+    if target != "/" {
+        url.push_str("?voltar=");
+        url.push_str(&url::form_urlencoded::byte_serialize(target.as_bytes()).collect::<String>());
+    }
+    if req.headers().contains_key("hx-request") {
+        // htmx follows this header with a full navigation.
+        return Response::builder()
+            .header("HX-Redirect", url)
+            .status(StatusCode::OK)
+            .finish();
+    }
+    Redirect::see_other(url).into_response()
+}
+
+/// The signed-in user of a request (or a redirect to the sign-in page).
+#[derive(Debug, Clone)]
+pub struct Auth(pub CurrentUser);
+
+impl<'a> FromRequest<'a> for Auth {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        let st = state(req).map_err(poem::Error::from)?;
+        let Some(token) = cookie(req, SESSION_COOKIE) else {
+            return Err(poem::Error::from_response(to_login(req)));
+        };
+        let user = session::lookup(&st.db, &st.config.auth, &token, Utc::now())
+            .await
+            .map_err(|e| poem::Error::from(WebError::from(e)))?;
+        let Some(user) = user else {
+            return Err(poem::Error::from_response(to_login(req)));
+        };
+        if user.must_change_password && req.uri().path() != super::paths::PASSWORD {
+            return Err(poem::Error::from_response(
+                Redirect::see_other(super::paths::PASSWORD).into_response(),
+            ));
+        }
+        Ok(Auth(user))
+    }
+}
+
+/// A urlencoded form body, size-limited.
+#[derive(Debug, Clone, Default)]
+pub struct FormData(pub HashMap<String, String>);
+
+impl FormData {
+    pub fn get(&self, key: &str) -> &str {
+        self.0.get(key).map(String::as_str).unwrap_or("")
+    }
+}
+
+impl<'a> FromRequest<'a> for FormData {
+    async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
+        let is_form = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if !is_form {
+            return Err(WebError::BadRequest("Envie o formulário da página.".into()).into());
+        }
+        let bytes = body
+            .take()?
+            .into_bytes_limit(MAX_FORM_BYTES)
+            .await
+            .map_err(|_| WebError::BadRequest("O formulário enviado é grande demais.".into()))?;
+        let mut map = HashMap::new();
+        for (k, v) in url::form_urlencoded::parse(&bytes) {
+            map.insert(k.into_owned(), v.into_owned());
+        }
+        Ok(FormData(map))
+    }
+}
+
+/// Refuses a state-changing request whose CSRF token (form field or `X-CSRF-Token`
+/// header) is not the session's.
+pub fn check_csrf(
+    req: &Request,
+    form: Option<&FormData>,
+    user: &CurrentUser,
+) -> Result<(), WebError> {
+    let sent = form
+        .map(|f| f.get(CSRF_FIELD).to_string())
+        .filter(|t| !t.is_empty())
+        .or_else(|| {
+            req.headers()
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(String::from)
+        })
+        .unwrap_or_default();
+    if constant_time_eq(sent.as_bytes(), user.csrf_token.as_bytes()) {
+        Ok(())
+    } else {
+        Err(WebError::Forbidden(
+            "O formulário expirou ou não veio desta página. Recarregue a página e tente de novo."
+                .into(),
+        ))
+    }
+}
+
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() || a.is_empty() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A local path to go back to after sign-in (never another site).
+pub fn safe_return(target: &str) -> String {
+    let ok = target.starts_with('/')
+        && !target.starts_with("//")
+        && !target.contains('\\')
+        && !target.contains("://")
+        && target.len() <= 2000;
+    if ok {
+        target.to_string()
+    } else {
+        "/".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn return_targets_stay_local() {
+        assert_eq!(
+            safe_return("/hipertensos?equipe=1"),
+            "/hipertensos?equipe=1"
+        );
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "javascript:alert(1)",
+            "",
+        ] {
+            assert_eq!(safe_return(bad), "/", "{bad}");
+        }
+    }
+
+    #[test]
+    fn csrf_comparison() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"", b""));
+        assert!(!constant_time_eq(b"ab", b"abc"));
+    }
+}

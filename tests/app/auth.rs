@@ -1,0 +1,781 @@
+//! Access control: sign-in, sessions, CSRF, lockout, scope, audit.
+
+use chrono::{Duration, Utc};
+use poem::http::StatusCode;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
+};
+use sistema_aps::auth::Role;
+use sistema_aps::store::{app_user, audit_log, user_session};
+
+use crate::fixture::{Fixture, Person, TEAM_A, TEAM_B};
+use crate::helpers::{PASSWORD, Start, TestApp, assignment, backends, body, html, select, text_of};
+
+fn names(page: &str) -> Vec<String> {
+    let doc = html(page);
+    select(&doc, "table.worklist tbody tr .patient-name")
+        .iter()
+        .map(text_of)
+        .collect()
+}
+
+fn total(page: &str) -> String {
+    let doc = html(page);
+    select(&doc, ".counters .counter .counter-value")
+        .first()
+        .map(text_of)
+        .unwrap_or_default()
+}
+
+fn options(page: &str, select_id: &str) -> Vec<String> {
+    let doc = html(page);
+    select(&doc, &format!("select#{select_id} option"))
+        .iter()
+        .filter_map(|o| o.value().attr("value"))
+        .filter(|v| !v.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// Two teams; team A has micro-areas 01 and 02.
+async fn territory(app: &TestApp) {
+    let mut f = Fixture::new(app).await;
+    f.person(&Person::new(1, "ANA MICROAREA 01", TEAM_A, "01"))
+        .await;
+    f.person(&Person::new(2, "BIA MICROAREA 02", TEAM_A, "02"))
+        .await;
+    f.person(&Person::new(3, "CAIO OUTRA EQUIPE", TEAM_B, "01"))
+        .await;
+    app.refresh().await;
+}
+
+#[tokio::test]
+async fn anonymous_requests_go_to_the_sign_in_page() {
+    let app = TestApp::start(backends()[0], Start::default()).await;
+    for path in [
+        "/hipertensos?equipe=0000000001",
+        "/",
+        "/admin/usuarios",
+        "/auditoria",
+        "/senha",
+    ] {
+        let resp = app.get_anon(path).await;
+        resp.assert_status(StatusCode::SEE_OTHER);
+        let loc = resp
+            .0
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        assert!(loc.starts_with("/entrar"), "{path} -> {loc}");
+    }
+    let resp = app.get_anon("/hipertensos?equipe=1").await;
+    let loc = resp
+        .0
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(
+        loc, "/entrar?voltar=%2Fhipertensos%3Fequipe%3D1",
+        "comes back after sign-in"
+    );
+    // htmx requests are told to navigate.
+    let resp = app
+        .client
+        .get("/hipertensos")
+        .header("HX-Request", "true")
+        .send()
+        .await;
+    resp.assert_status_is_ok();
+    resp.assert_header("HX-Redirect", "/entrar?voltar=%2Fhipertensos");
+    // A forged cookie is no session.
+    let resp = app
+        .client
+        .get("/hipertensos")
+        .header("Cookie", format!("aps_sessao={}", "a".repeat(64)))
+        .send()
+        .await;
+    resp.assert_status(StatusCode::SEE_OTHER);
+    let page = body(app.get_anon("/entrar").await).await;
+    assert!(page.contains("Usuário ou CPF"));
+}
+
+#[tokio::test]
+async fn cookies_are_http_only_strict_and_secure_behind_tls() {
+    let app = TestApp::start(backends()[0], Start::default()).await;
+    let resp = app.try_login("coordenacao.teste", PASSWORD).await;
+    let cookie = resp
+        .0
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("aps_sessao="))
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    assert!(
+        !cookie.contains("Secure"),
+        "plain HTTP from an untrusted peer: no Secure flag"
+    );
+}
+
+#[tokio::test]
+async fn each_role_sees_exactly_its_scope() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        territory(&app).await;
+        app.create_user(
+            "acs.um",
+            vec![assignment(Role::Acs, None, Some(TEAM_A), Some("01"))],
+        )
+        .await;
+        app.create_user(
+            "prof.a",
+            vec![assignment(Role::Professional, None, Some(TEAM_A), None)],
+        )
+        .await;
+        app.create_user("admin.so", vec![assignment(Role::Admin, None, None, None)])
+            .await;
+        app.create_user(
+            "auditor.so",
+            vec![assignment(Role::Auditor, None, None, None)],
+        )
+        .await;
+        app.create_user(
+            "misto",
+            vec![
+                assignment(Role::Acs, None, Some(TEAM_A), Some("02")),
+                assignment(Role::Professional, None, Some(TEAM_B), None),
+            ],
+        )
+        .await;
+
+        let acs = app.login("acs.um", PASSWORD).await;
+        let page = body(app.get_as(&acs, "/hipertensos").await).await;
+        assert_eq!(names(&page), vec!["ANA MICROAREA 01"], "{backend:?}");
+        assert_eq!(total(&page), "1", "the counters are scoped too");
+        assert_eq!(
+            options(&page, "equipe"),
+            vec![TEAM_A.to_string()],
+            "team selector limited"
+        );
+        // Asking for the other micro-area or the other team shows nothing of them.
+        let page = body(
+            app.get_as(&acs, &format!("/hipertensos?equipe={TEAM_A}&microarea=02"))
+                .await,
+        )
+        .await;
+        assert!(
+            names(&page).is_empty() && total(&page) == "0",
+            "{backend:?}"
+        );
+        let page = body(
+            app.get_as(&acs, &format!("/hipertensos?equipe={TEAM_A}"))
+                .await,
+        )
+        .await;
+        assert_eq!(options(&page, "microarea"), vec!["01".to_string()]);
+        let resp = app
+            .get_as(&acs, &format!("/hipertensos?equipe={TEAM_B}"))
+            .await;
+        resp.assert_status(StatusCode::BAD_REQUEST);
+        let other = body(resp).await;
+        assert!(!other.contains("CAIO"), "no existence leak");
+        let search = body(app.get_as(&acs, "/hipertensos?busca=caio").await).await;
+        assert!(names(&search).is_empty());
+
+        let prof = app.login("prof.a", PASSWORD).await;
+        let page = body(app.get_as(&prof, "/hipertensos").await).await;
+        assert_eq!(names(&page), vec!["ANA MICROAREA 01", "BIA MICROAREA 02"]);
+
+        let mixed = app.login("misto", PASSWORD).await;
+        let page = body(app.get_as(&mixed, "/hipertensos").await).await;
+        assert_eq!(
+            names(&page),
+            vec!["BIA MICROAREA 02", "CAIO OUTRA EQUIPE"],
+            "union of assignments"
+        );
+
+        // The default coordinator sees the municipality.
+        let page = body(app.get("/hipertensos").await).await;
+        assert_eq!(names(&page).len(), 3);
+
+        for who in ["admin.so", "auditor.so"] {
+            let s = app.login(who, PASSWORD).await;
+            let resp = app.get_as(&s, "/hipertensos").await;
+            resp.assert_status(StatusCode::FORBIDDEN);
+            let page = body(resp).await;
+            assert!(
+                !page.contains("ANA MICROAREA"),
+                "{who} sees no nominal data"
+            );
+        }
+        // Only auditors read the trail; only admins manage users.
+        app.get_as(&acs, "/auditoria")
+            .await
+            .assert_status(StatusCode::FORBIDDEN);
+        app.get_as(&acs, "/admin/usuarios")
+            .await
+            .assert_status(StatusCode::FORBIDDEN);
+    }
+}
+
+#[tokio::test]
+async fn coordinators_can_be_limited_to_a_unit() {
+    let app = TestApp::start(backends()[0], Start::default()).await;
+    territory(&app).await;
+    // Team B's people belong to unit 7654321.
+    app.exec(
+        "UPDATE tb_cidadao_vinculacao_equipe SET nu_cnes = '7654321' WHERE nu_ine = ?",
+        vec![TEAM_B.to_string().into()],
+    )
+    .await;
+    app.exec(
+        "UPDATE tb_cidadao_vinculacao_equipe SET nu_cnes = '1234567' WHERE nu_ine = ?",
+        vec![TEAM_A.to_string().into()],
+    )
+    .await;
+    app.refresh().await;
+    app.create_user(
+        "coord.ubs",
+        vec![assignment(Role::Coordinator, Some("7654321"), None, None)],
+    )
+    .await;
+    let s = app.login("coord.ubs", PASSWORD).await;
+    let page = body(app.get_as(&s, "/hipertensos").await).await;
+    assert_eq!(names(&page), vec!["CAIO OUTRA EQUIPE"]);
+    assert_eq!(options(&page, "equipe"), vec![TEAM_B.to_string()]);
+}
+
+#[tokio::test]
+async fn a_request_without_the_csrf_token_is_refused_and_changes_nothing() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        territory(&app).await;
+        app.create_user(
+            "admin.csrf",
+            vec![assignment(Role::Admin, None, None, None)],
+        )
+        .await;
+        let admin = app.login("admin.csrf", PASSWORD).await;
+        let before = app_user::Entity::find()
+            .count(app.conn())
+            .await
+            .expect("count");
+        let fields = [
+            ("usuario", "novo.usuario"),
+            ("nome", "Novo Usuário"),
+            ("perfil", "auditor"),
+        ];
+        let resp = app
+            .post_as(&admin, "/admin/usuarios/novo", &fields, false)
+            .await;
+        resp.assert_status(StatusCode::FORBIDDEN);
+        assert_eq!(
+            app_user::Entity::find()
+                .count(app.conn())
+                .await
+                .expect("count"),
+            before,
+            "{backend:?}"
+        );
+        // A wrong token is no better.
+        let mut forged = admin.clone();
+        forged.csrf = "0".repeat(64);
+        app.post_as(&forged, "/admin/usuarios/novo", &fields, true)
+            .await
+            .assert_status(StatusCode::FORBIDDEN);
+        assert_eq!(
+            app_user::Entity::find()
+                .count(app.conn())
+                .await
+                .expect("count"),
+            before
+        );
+        // Logout without the token does not end the session.
+        app.post_as(&admin, "/sair", &[], false)
+            .await
+            .assert_status(StatusCode::FORBIDDEN);
+        app.get_as(&admin, "/admin/usuarios")
+            .await
+            .assert_status_is_ok();
+        // With the token the same form works.
+        let resp = app
+            .post_as(&admin, "/admin/usuarios/novo", &fields, true)
+            .await;
+        resp.assert_status_is_ok();
+        assert!(body(resp).await.contains("Senha provisória"));
+        assert_eq!(
+            app_user::Entity::find()
+                .count(app.conn())
+                .await
+                .expect("count"),
+            before + 1
+        );
+    }
+}
+
+#[tokio::test]
+async fn lockout_after_n_failures_and_release_after_the_lockout_time() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        let id = app
+            .create_user("alvo", vec![assignment(Role::Auditor, None, None, None)])
+            .await;
+        let n = app.state.config.auth.max_failed_logins;
+        for _ in 0..n {
+            app.try_login("alvo", "senha-errada-123")
+                .await
+                .assert_status(StatusCode::UNAUTHORIZED);
+        }
+        // Locked: even the right password is refused now.
+        let resp = app.try_login("alvo", PASSWORD).await;
+        resp.assert_status(StatusCode::UNAUTHORIZED);
+        assert!(body(resp).await.contains("bloqueada"), "{backend:?}");
+        // Time passes (the lock ends in the past).
+        app_user::ActiveModel {
+            id: Set(id),
+            locked_until: Set(Some(Utc::now() - Duration::seconds(1))),
+            ..Default::default()
+        }
+        .update(app.conn())
+        .await
+        .expect("update");
+        app.try_login("alvo", PASSWORD)
+            .await
+            .assert_status(StatusCode::SEE_OTHER);
+        let u = app_user::Entity::find_by_id(id)
+            .one(app.conn())
+            .await
+            .expect("find")
+            .expect("user");
+        assert_eq!(u.failed_logins, 0);
+        assert!(u.locked_until.is_none());
+    }
+}
+
+#[tokio::test]
+async fn too_many_failures_from_one_address_answer_429() {
+    let app = TestApp::start(backends()[0], Start::default()).await;
+    let limit = app.state.config.auth.address_max_failures;
+    for i in 0..limit {
+        app.try_login(&format!("ninguem{i}"), "x-senha-1234")
+            .await
+            .assert_status(StatusCode::UNAUTHORIZED);
+    }
+    let resp = app.try_login("coordenacao.teste", PASSWORD).await;
+    resp.assert_status(StatusCode::TOO_MANY_REQUESTS);
+    assert!(resp.0.headers().contains_key("retry-after"));
+}
+
+#[tokio::test]
+async fn sessions_expire_when_idle_and_at_their_absolute_end() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        let idle = app.login("coordenacao.teste", PASSWORD).await;
+        let absolute = app.login("coordenacao.teste", PASSWORD).await;
+        app.get_as(&idle, "/hipertensos")
+            .await
+            .assert_status_is_ok();
+        let hash = |token: &str| sistema_aps::auth::sha256_hex(token);
+        let idle_minutes = i64::from(app.state.config.auth.idle_timeout_minutes);
+        user_session::ActiveModel {
+            token_hash: Set(hash(&idle.cookie)),
+            last_seen_at: Set(Utc::now() - Duration::minutes(idle_minutes) - Duration::seconds(1)),
+            ..Default::default()
+        }
+        .update(app.conn())
+        .await
+        .expect("age the session");
+        app.get_as(&idle, "/hipertensos")
+            .await
+            .assert_status(StatusCode::SEE_OTHER);
+        user_session::ActiveModel {
+            token_hash: Set(hash(&absolute.cookie)),
+            expires_at: Set(Utc::now() - Duration::seconds(1)),
+            ..Default::default()
+        }
+        .update(app.conn())
+        .await
+        .expect("end the session");
+        app.get_as(&absolute, "/hipertensos")
+            .await
+            .assert_status(StatusCode::SEE_OTHER);
+        // Expired sessions are gone from the table.
+        let left = user_session::Entity::find()
+            .filter(
+                user_session::Column::TokenHash.is_in([hash(&idle.cookie), hash(&absolute.cookie)]),
+            )
+            .count(app.conn())
+            .await
+            .expect("count");
+        assert_eq!(left, 0, "{backend:?}");
+    }
+}
+
+#[tokio::test]
+async fn logout_ends_the_session_on_the_server() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        let s = app.login("coordenacao.teste", PASSWORD).await;
+        let resp = app.post_as(&s, "/sair", &[], true).await;
+        resp.assert_status(StatusCode::SEE_OTHER);
+        // Replaying the old cookie does not work.
+        app.get_as(&s, "/hipertensos")
+            .await
+            .assert_status(StatusCode::SEE_OTHER);
+    }
+}
+
+#[tokio::test]
+async fn password_change_and_one_time_passwords() {
+    let app = TestApp::start(backends()[0], Start::default()).await;
+    app.create_user("admin.pw", vec![assignment(Role::Admin, None, None, None)])
+        .await;
+    let target = app
+        .create_user("troca", vec![assignment(Role::Auditor, None, None, None)])
+        .await;
+    let admin = app.login("admin.pw", PASSWORD).await;
+    let resp = app
+        .post_as(
+            &admin,
+            &format!("/admin/usuarios/{target}/senha"),
+            &[],
+            true,
+        )
+        .await;
+    resp.assert_status_is_ok();
+    let page = body(resp).await;
+    let doc = html(&page);
+    let temp = select(&doc, ".one-time-password code")
+        .first()
+        .map(text_of)
+        .expect("one-time password");
+    // The old password no longer works; the new one forces a change.
+    app.try_login("troca", PASSWORD)
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    let s = app.login("troca", &temp).await;
+    let resp = app.get_as(&s, "/auditoria").await;
+    resp.assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(
+        resp.0
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok()),
+        Some("/senha")
+    );
+    // Rules apply, errors come back in Portuguese with the form.
+    let resp = app
+        .post_as(
+            &s,
+            "/senha",
+            &[
+                ("atual", &temp),
+                ("nova", "curta1"),
+                ("confirmacao", "curta1"),
+            ],
+            true,
+        )
+        .await;
+    resp.assert_status(StatusCode::BAD_REQUEST);
+    assert!(body(resp).await.contains("pelo menos"));
+    let new = "nova-senha-segura-77";
+    let resp = app
+        .post_as(
+            &s,
+            "/senha",
+            &[("atual", &temp), ("nova", new), ("confirmacao", new)],
+            true,
+        )
+        .await;
+    resp.assert_status(StatusCode::SEE_OTHER);
+    let s = app.login("troca", new).await;
+    app.get_as(&s, "/auditoria").await.assert_status_is_ok();
+}
+
+#[tokio::test]
+async fn admins_manage_users_and_scopes_from_the_data() {
+    let app = TestApp::start(backends()[0], Start::default()).await;
+    territory(&app).await;
+    app.create_user("admin.ger", vec![assignment(Role::Admin, None, None, None)])
+        .await;
+    let admin = app.login("admin.ger", PASSWORD).await;
+    let form = body(app.get_as(&admin, "/admin/usuarios/novo").await).await;
+    assert_eq!(
+        options(&form, "equipe"),
+        vec![TEAM_A.to_string(), TEAM_B.to_string()]
+    );
+    assert!(options(&form, "microarea").contains(&format!("{TEAM_A}|02")));
+    // A team that does not exist is refused with the form kept.
+    let resp = app
+        .post_as(
+            &admin,
+            "/admin/usuarios/novo",
+            &[
+                ("usuario", "acs.nova"),
+                ("nome", "ACS Nova"),
+                ("perfil", "acs"),
+                ("microarea", "9999|01"),
+            ],
+            true,
+        )
+        .await;
+    resp.assert_status(StatusCode::BAD_REQUEST);
+    let page = body(resp).await;
+    assert!(page.contains("escolha a equipe e a microárea") && page.contains("acs.nova"));
+    let micro = format!("{TEAM_A}|02");
+    let resp = app
+        .post_as(
+            &admin,
+            "/admin/usuarios/novo",
+            &[
+                ("usuario", "acs.nova"),
+                ("nome", "ACS Nova"),
+                ("perfil", "acs"),
+                ("microarea", &micro),
+            ],
+            true,
+        )
+        .await;
+    resp.assert_status_is_ok();
+    let page = body(resp).await;
+    let doc = html(&page);
+    let temp = select(&doc, ".one-time-password code")
+        .first()
+        .map(text_of)
+        .expect("password");
+    let id = app_user::Entity::find()
+        .filter(app_user::Column::Username.eq("acs.nova"))
+        .one(app.conn())
+        .await
+        .expect("find")
+        .expect("created")
+        .id;
+    // Disabling ends her sessions at once.
+    let s = app.login("acs.nova", &temp).await;
+    app.post_as(
+        &admin,
+        &format!("/admin/usuarios/{id}/situacao"),
+        &[("ativo", "nao")],
+        true,
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    app.get_as(&s, "/senha")
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    app.try_login("acs.nova", &temp)
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    // An admin cannot disable themselves.
+    let me = app_user::Entity::find()
+        .filter(app_user::Column::Username.eq("admin.ger"))
+        .one(app.conn())
+        .await
+        .expect("f")
+        .expect("me");
+    app.post_as(
+        &admin,
+        &format!("/admin/usuarios/{}/situacao", me.id),
+        &[("ativo", "nao")],
+        true,
+    )
+    .await
+    .assert_status(StatusCode::BAD_REQUEST);
+    // Unknown users answer 404.
+    app.get_as(&admin, "/admin/usuarios/999999")
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    app.get_as(&admin, "/admin/usuarios/abc")
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    let list = body(app.get_as(&admin, "/admin/usuarios").await).await;
+    assert!(list.contains("acs.nova") && list.contains("Desativado"));
+}
+
+#[tokio::test]
+async fn each_list_view_writes_one_audit_row_with_the_persons_shown() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        territory(&app).await;
+        app.create_user(
+            "acs.audit",
+            vec![assignment(Role::Acs, None, Some(TEAM_A), Some("01"))],
+        )
+        .await;
+        let s = app.login("acs.audit", PASSWORD).await;
+        let before = audit_log::Entity::find()
+            .count(app.conn())
+            .await
+            .expect("count");
+        app.get_as(&s, "/hipertensos").await.assert_status_is_ok();
+        let rows = audit_log::Entity::find()
+            .filter(audit_log::Column::Id.gt(before as i64))
+            .all(app.conn())
+            .await
+            .expect("rows");
+        assert_eq!(rows.len(), 1, "{backend:?}");
+        let r = &rows[0];
+        assert_eq!(r.action, "view_list");
+        assert_eq!(r.username.as_deref(), Some("acs.audit"));
+        assert_eq!(r.person_ids.as_deref(), Some("1"));
+        assert_eq!(r.person_count, 1);
+        assert!(r.client_addr.is_some());
+
+        // The auditor answers "who looked at this patient".
+        app.create_user(
+            "auditora",
+            vec![assignment(Role::Auditor, None, None, None)],
+        )
+        .await;
+        let a = app.login("auditora", PASSWORD).await;
+        let page = body(app.get_as(&a, "/auditoria?pessoa=1&acao=view_list").await).await;
+        assert!(page.contains("acs.audit"), "{backend:?}");
+        let page = body(
+            app.get_as(&a, "/auditoria?pessoa=3&acao=view_list&usuario=acs.audit")
+                .await,
+        )
+        .await;
+        assert!(
+            page.contains("Nenhum registro"),
+            "the ACS never saw person 3"
+        );
+        // By CNS too, and the CSV export is itself audited.
+        let page = body(app.get_as(&a, "/auditoria?pessoa=700000000000001").await).await;
+        assert!(page.contains("acs.audit"));
+        let csv = app.get_as(&a, "/auditoria.csv?pessoa=1").await;
+        csv.assert_status_is_ok();
+        csv.assert_content_type("text/csv; charset=utf-8");
+        let text = body(csv).await;
+        assert!(text.contains("acs.audit") && text.contains("view_list"));
+        let last = audit_log::Entity::find()
+            .all(app.conn())
+            .await
+            .expect("all");
+        assert_eq!(last.last().map(|r| r.action.as_str()), Some("audit_export"));
+        app.get_as(&a, "/auditoria?de=32/13/2026")
+            .await
+            .assert_status(StatusCode::BAD_REQUEST);
+    }
+}
+
+#[tokio::test]
+async fn audit_verify_passes_then_names_the_tampered_row() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        territory(&app).await;
+        for _ in 0..3 {
+            app.get("/hipertensos").await.assert_status_is_ok();
+        }
+        let v = sistema_aps::audit::verify(app.conn())
+            .await
+            .expect("verify");
+        let sistema_aps::audit::Verification::Intact { rows } = v else {
+            panic!("{v:?}")
+        };
+        assert!(rows >= 4, "login + three views");
+        // Someone edits row 2 in the database.
+        app.exec(
+            "UPDATE audit_log SET person_ids = '999' WHERE id = 2",
+            vec![],
+        )
+        .await;
+        let v = sistema_aps::audit::verify(app.conn())
+            .await
+            .expect("verify");
+        assert!(
+            matches!(
+                v,
+                sistema_aps::audit::Verification::Broken { row_id: 2, .. }
+            ),
+            "{backend:?} {v:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn audit_verify_detects_removed_rows() {
+    let app = TestApp::start(backends()[0], Start::default()).await;
+    app.get("/hipertensos").await.assert_status_is_ok();
+    app.get("/hipertensos").await.assert_status_is_ok();
+    app.exec(
+        "DELETE FROM audit_log WHERE id = (SELECT MAX(id) FROM audit_log)",
+        vec![],
+    )
+    .await;
+    let v = sistema_aps::audit::verify(app.conn())
+        .await
+        .expect("verify");
+    assert!(
+        matches!(v, sistema_aps::audit::Verification::Broken { .. }),
+        "{v:?}"
+    );
+}
+
+#[tokio::test]
+async fn security_headers_come_from_the_app() {
+    let app = TestApp::start(backends()[0], Start::default()).await;
+    for path in ["/entrar", "/hipertensos"] {
+        let resp = if path == "/entrar" {
+            app.get_anon(path).await
+        } else {
+            app.get(path).await
+        };
+        let h = resp.0.headers();
+        for name in [
+            "content-security-policy",
+            "x-content-type-options",
+            "referrer-policy",
+            "permissions-policy",
+        ] {
+            assert!(h.contains_key(name), "{path} lacks {name}");
+        }
+        let csp = h
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert!(csp.contains("frame-ancestors 'none'"));
+    }
+}
+
+#[tokio::test]
+async fn the_embedded_demo_gets_one_user_per_role_and_postgres_none() {
+    for backend in backends() {
+        let app = TestApp::start(
+            backend,
+            Start {
+                seed_citizens: Some(300),
+            },
+        )
+        .await;
+        let mut names: Vec<String> = sistema_aps::auth::users::list(app.conn())
+            .await
+            .expect("list")
+            .into_iter()
+            .map(|u| u.user.username)
+            .collect();
+        names.sort();
+        match backend {
+            crate::helpers::Backend::Sqlite => assert_eq!(
+                names,
+                vec![
+                    "acs",
+                    "admin",
+                    "auditoria",
+                    "coordenacao",
+                    "coordenacao.teste",
+                    "profissional"
+                ]
+            ),
+            crate::helpers::Backend::Postgres => assert_eq!(names, vec!["coordenacao.teste"]),
+        }
+    }
+}
