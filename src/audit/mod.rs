@@ -208,6 +208,7 @@ pub async fn record(db: &DatabaseConnection, event: Event<'_>) -> Result<i64, Db
     .update(&txn)
     .await?;
     txn.commit().await?;
+    crate::telemetry::metrics::record_audit_rows(1);
     Ok(id)
 }
 

@@ -149,6 +149,7 @@ pub async fn submit(
                 },
             )
             .await?;
+            crate::telemetry::record_user_id(user.id);
             tracing::info!(user.id = user.id, client_addr = %client.addr, "login succeeded");
             let target = if user.must_change_password {
                 paths::PASSWORD.to_string()
@@ -171,6 +172,7 @@ pub async fn submit(
         }
         Err(LoginError::Throttled { retry_after_secs }) => {
             tracing::warn!(client_addr = %client.addr, reason = "throttled", "login failed");
+            crate::telemetry::metrics::record_login_failure();
             let minutes = (retry_after_secs + 59) / 60;
             let mut resp = render_login(
                 Some(&format!(
@@ -188,6 +190,7 @@ pub async fn submit(
         }
         Err(LoginError::Locked(until)) => {
             tracing::warn!(client_addr = %client.addr, reason = "locked", "login failed");
+            crate::telemetry::metrics::record_login_failure();
             let local = until.with_timezone(&state.config.time_zone).format("%H:%M");
             Ok(render_login(
                 Some(&format!(
@@ -202,6 +205,7 @@ pub async fn submit(
         Err(LoginError::Invalid) => {
             // One parseable line per failure, for fail2ban; never the password.
             tracing::warn!(client_addr = %client.addr, reason = "invalid_credentials", "login failed");
+            crate::telemetry::metrics::record_login_failure();
             Ok(render_login(
                 Some("Usuário ou senha inválidos."),
                 &login,

@@ -29,7 +29,8 @@ pub struct Client {
     pub addr: String,
     /// The request reached the proxy over TLS (`X-Forwarded-Proto: https` from a trusted proxy).
     pub tls: bool,
-    /// `X-Request-Id` from a trusted proxy, when present.
+    /// The request id: the one of the request span (`X-Request-Id` from a trusted proxy, or
+    /// generated), returned to the client and written in the logs.
     pub request_id: Option<String>,
 }
 
@@ -70,11 +71,20 @@ pub fn client(req: &Request) -> Client {
         .unwrap_or_else(|| "desconhecido".into());
     let tls =
         trusted && header("x-forwarded-proto").is_some_and(|p| p.eq_ignore_ascii_case("https"));
-    let request_id = trusted
-        .then(|| header("x-request-id"))
-        .flatten()
-        .filter(|v| !v.is_empty() && v.len() <= 128 && v.chars().all(|c| c.is_ascii_graphic()))
-        .map(String::from);
+    // The id the request span logs and the response returns (telemetry::request: the trusted
+    // proxy's `X-Request-Id`, else generated); the header itself only outside that middleware.
+    let request_id = req
+        .data::<crate::telemetry::RequestId>()
+        .map(|id| id.to_string())
+        .or_else(|| {
+            trusted
+                .then(|| header("x-request-id"))
+                .flatten()
+                .filter(|v| {
+                    !v.is_empty() && v.len() <= 128 && v.chars().all(|c| c.is_ascii_graphic())
+                })
+                .map(String::from)
+        });
     Client {
         addr,
         tls,
@@ -156,6 +166,8 @@ impl<'a> FromRequest<'a> for Auth {
         let Some(user) = user else {
             return Err(poem::Error::from_response(to_login(req)));
         };
+        // Every later line of this request's span carries `user.id`.
+        crate::telemetry::record_user_id(user.id);
         if user.must_change_password && req.uri().path() != super::paths::PASSWORD {
             return Err(poem::Error::from_response(
                 Redirect::see_other(super::paths::PASSWORD).into_response(),

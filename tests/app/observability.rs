@@ -267,8 +267,11 @@ async fn http_metrics_are_labelled_by_route_template() {
 async fn metrics_endpoint_exports_every_family() {
     for backend in backends() {
         let app = TestApp::start(backend, Start::default()).await;
-        app.get("/hipertensos").await.assert_status_is_ok();
         let before = scrape(&app.state).await;
+        // Through the real pages: a failed sign-in, and a list view (audited).
+        app.try_login("ninguem", "senha-errada-123").await;
+        app.get("/hipertensos").await.assert_status_is_ok();
+        // And through the helpers the auth and audit layers call.
         telemetry::metrics::record_login_failure();
         telemetry::metrics::record_audit_rows(3);
         let text = scrape(&app.state).await;
@@ -282,11 +285,11 @@ async fn metrics_endpoint_exports_every_family() {
         let get = |t: &str, name: &str| sample(t, name, &[]).unwrap_or(-1.0);
         assert!(
             get(&text, "sistema_aps_login_failures_total")
-                >= get(&before, "sistema_aps_login_failures_total") + 1.0
+                >= get(&before, "sistema_aps_login_failures_total") + 2.0
         );
         assert!(
             get(&text, "sistema_aps_audit_rows_total")
-                >= get(&before, "sistema_aps_audit_rows_total") + 3.0
+                >= get(&before, "sistema_aps_audit_rows_total") + 4.0
         );
 
         let system = match backend {
@@ -353,6 +356,33 @@ async fn metrics_endpoint_exports_every_family() {
                 "{name} has no HELP"
             );
         }
+    }
+}
+
+#[tokio::test]
+async fn audit_rows_carry_the_request_id_of_the_response() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        let resp = app.get("/hipertensos").await;
+        resp.assert_status_is_ok();
+        let id = resp
+            .0
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .expect("X-Request-Id")
+            .to_string();
+        let row = app
+            .conn()
+            .query_one_raw(Statement::from_string(
+                app.conn().get_database_backend(),
+                "SELECT request_id FROM audit_log ORDER BY id DESC LIMIT 1",
+            ))
+            .await
+            .expect("audit row")
+            .expect("a row");
+        let logged: Option<String> = row.try_get("", "request_id").expect("request_id");
+        assert_eq!(logged.as_deref(), Some(id.as_str()), "{backend:?}");
     }
 }
 
@@ -748,6 +778,12 @@ async fn no_names_cpf_or_cns_in_the_logs_over_a_clinical_journey() {
             assert!(text.contains(id), "{backend:?}: request {id} not logged");
         }
         assert!(text.contains("\"http.route\":\"/hipertensos\""));
+        // Signed-in requests carry the user id (recorded by the session extractor).
+        assert!(
+            text.lines()
+                .any(|l| l.contains(ids[0].as_str()) && l.contains("\"user.id\":")),
+            "{backend:?}: no user.id on the request's lines"
+        );
         let upper = text.to_uppercase();
         for s in &secrets {
             assert!(
