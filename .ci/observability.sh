@@ -84,8 +84,11 @@ echo "web $WEB, metrics $METRICS"
 # Some traffic so every family has samples; `sistema-aps health` is the HTTP client (the
 # same one containers without curl use).
 "$BIN" health --url "${WEB}ready"
-"$BIN" health --url "${WEB}hipertensos" >/dev/null
-"$BIN" health --url "${WEB}hipertensos?controle=nao_controlada&page=2" >/dev/null
+"$BIN" health --url "${WEB}entrar" >/dev/null
+# Anonymous: the worklist redirects to the sign-in page (303), which `health` reports as 1.
+if "$BIN" health --url "${WEB}hipertensos?controle=nao_controlada" >/dev/null 2>&1; then
+  echo "an anonymous worklist must redirect (exit 1)"; exit 1
+fi
 if "$BIN" health --url "${WEB}nao-existe" >/dev/null 2>&1; then
   echo "a missing page must make health exit 1"; exit 1
 fi
