@@ -1,9 +1,10 @@
-//! The command line: `serve` (default), `migrate`, `seed`, `config`, `health`.
+//! The command line: `serve` (default), `migrate`, `seed`, `config`, `health`, `user`,
+//! `audit`, `backup`, `restore`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 use crate::config::{Backend, Config, DEFAULT_CONFIG_TOML};
 use crate::{app, db, probe, seed, telemetry};
@@ -60,6 +61,47 @@ pub enum Command {
     /// Inspect the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Back up the database (SQLite copy or pg_dump), with manifest, checksum, optional age
+    /// encryption and retention. Exit 0 ok, 1 failure, 3 integrity, 4 refused.
+    Backup(BackupArgs),
+    /// Restore a backup into an EMPTY database (stop the service first). Checks the
+    /// checksum, decrypts, compares with the manifest and walks the audit chain.
+    Restore {
+        /// The backup file (`sistema-aps-….tar` or `.tar.age`, its `.sha256` beside it).
+        file: PathBuf,
+        /// age identity file (private key) of an encrypted backup.
+        #[arg(long, short = 'i', value_name = "FILE")]
+        identity: Option<PathBuf>,
+        /// Replace a database that is not empty (SQLite: the old file is kept aside).
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct BackupArgs {
+    /// Write the backup here instead of backup.directory (no retention is applied there).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<BackupCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Restore a backup into a scratch database and compare migrations and row counts with
+    /// its manifest (and walk the audit chain); the scratch database is removed.
+    Verify {
+        file: PathBuf,
+        /// age identity file (private key) of an encrypted backup.
+        #[arg(long, short = 'i', value_name = "FILE")]
+        identity: Option<PathBuf>,
+        /// PostgreSQL backups: a server URL where a scratch database may be created
+        /// (default: database.url).
+        #[arg(long, value_name = "URL")]
+        scratch_url: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -177,9 +219,83 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
+        Command::Backup(args) => backup_command(&config, args).await?,
+        Command::Restore {
+            file,
+            identity,
+            force,
+        } => {
+            let report = crate::backup::restore(
+                &config,
+                &file,
+                &crate::backup::RestoreOptions { identity, force },
+            )
+            .await?;
+            println!(
+                "Backup de {} restaurado em {:.1} s: {} tabela(s), {} linha(s), migração {}, trilha de auditoria íntegra ({} registro(s)).",
+                report.manifest.created_at.format("%d/%m/%Y %H:%M:%S UTC"),
+                report.elapsed.as_secs_f64(),
+                report.tables,
+                report.rows,
+                report.manifest.migration_version(),
+                report.audit_rows
+            );
+            if let Some(old) = report.kept_aside {
+                println!("O banco anterior foi guardado em {}.", old.display());
+            }
+        }
         Command::Config | Command::Health { .. } => unreachable!("handled above"),
     }
     Ok(())
+}
+
+async fn backup_command(config: &Config, args: BackupArgs) -> anyhow::Result<()> {
+    match args.command {
+        None => {
+            let r = crate::backup::backup(config, args.output.as_deref()).await?;
+            println!(
+                "Backup gravado em {:.1} s: {} ({} bytes{}), {} tabela(s), {} linha(s), migração {}.",
+                r.elapsed.as_secs_f64(),
+                r.path.display(),
+                r.bytes,
+                if r.encrypted { ", cifrado com age" } else { "" },
+                r.manifest.tables.len(),
+                r.manifest.tables.values().sum::<u64>(),
+                r.manifest.migration_version()
+            );
+            println!("Soma de verificação: {}", r.checksum_path.display());
+            for p in r.pruned {
+                println!("Removido pela retenção: {}", p.display());
+            }
+        }
+        Some(BackupCommand::Verify {
+            file,
+            identity,
+            scratch_url,
+        }) => {
+            let r =
+                crate::backup::verify(config, &file, identity.as_deref(), scratch_url.as_deref())
+                    .await?;
+            println!(
+                "Backup íntegro ({:.1} s): restaurado num banco temporário, confere com o manifesto: {} tabela(s), {} linha(s), migração {}, trilha de auditoria íntegra ({} registro(s)); feito em {} pela versão {}.",
+                r.elapsed.as_secs_f64(),
+                r.tables,
+                r.rows,
+                r.manifest.migration_version(),
+                r.audit_rows,
+                r.manifest.created_at.format("%d/%m/%Y %H:%M:%S UTC"),
+                r.manifest.app_version
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The process exit code for an error of [`run`]: 3 integrity, 4 refused (backup and
+/// restore), 1 otherwise.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    err.downcast_ref::<crate::backup::BackupError>()
+        .map_or(1, crate::backup::BackupError::exit_code)
 }
 
 async fn user_command(

@@ -7,7 +7,7 @@ async fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("sistema-aps: {e:#}");
-            std::process::ExitCode::FAILURE
+            std::process::ExitCode::from(sistema_aps::cli::exit_code(&e))
         }
     }
 }

@@ -30,6 +30,8 @@ pub struct Config {
     #[serde(default)]
     pub metrics: MetricsConfig,
     pub auth: AuthConfig,
+    #[serde(default)]
+    pub backup: BackupConfig,
     /// IANA time zone in which "today" is computed (the PEC stores local times).
     #[serde(default = "default_time_zone")]
     pub time_zone: chrono_tz::Tz,
@@ -216,6 +218,47 @@ impl Default for MetricsConfig {
     }
 }
 
+/// `sistema-aps backup`, `restore` and `backup verify`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupConfig {
+    /// Where backups are written and pruned. Unset: `backups/` in the data directory
+    /// (`data/backups` with the default SQLite file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directory: Option<PathBuf>,
+    /// Grandfather-father-son retention: the newest backup of each of the last N days,
+    /// ISO weeks and months is kept; the newest backup of all is always kept.
+    pub keep_daily: u32,
+    pub keep_weekly: u32,
+    pub keep_monthly: u32,
+    /// An age public key (`age1…`). When set, backups are encrypted to it in-process; the
+    /// identity (private key) stays off this machine and is needed to restore.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_recipient: Option<String>,
+    /// node_exporter textfile-collector file written (atomically) after each successful backup
+    /// with `sistema_aps_backup_last_success_timestamp_seconds`. Unset: not written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub textfile_path: Option<PathBuf>,
+    /// PostgreSQL client programs (their major version must be ≥ the server's).
+    pub pg_dump: PathBuf,
+    pub pg_restore: PathBuf,
+}
+
+impl Default for BackupConfig {
+    fn default() -> Self {
+        Self {
+            directory: None,
+            keep_daily: 7,
+            keep_weekly: 4,
+            keep_monthly: 12,
+            age_recipient: None,
+            textfile_path: None,
+            pg_dump: PathBuf::from("pg_dump"),
+            pg_restore: PathBuf::from("pg_restore"),
+        }
+    }
+}
+
 fn default_time_zone() -> chrono_tz::Tz {
     chrono_tz::America::Sao_Paulo
 }
@@ -285,6 +328,7 @@ impl Default for Config {
             log: LogConfig::default(),
             metrics: MetricsConfig::default(),
             auth: AuthConfig::default(),
+            backup: BackupConfig::default(),
             time_zone: default_time_zone(),
         }
     }
@@ -361,6 +405,7 @@ struct Defaults {
     log: LogConfig,
     metrics: MetricsConfig,
     auth: AuthConfig,
+    backup: BackupConfig,
 }
 
 #[cfg(test)]
@@ -461,6 +506,8 @@ mod tests {
             assert_eq!(c.server.listen.to_string(), "127.0.0.1:3030");
             assert_eq!(c.metrics.listen.to_string(), "127.0.0.1:9464");
             assert!(c.metrics.enabled);
+            assert_eq!(c.backup.keep_daily, 7);
+            assert!(c.backup.age_recipient.is_none());
             Ok(())
         });
     }

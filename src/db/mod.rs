@@ -126,6 +126,14 @@ pub fn data_dir(cfg: &DatabaseConfig) -> PathBuf {
     }
 }
 
+/// The SQLite file of the configured database; `None` for PostgreSQL or an in-memory database.
+pub fn sqlite_path(cfg: &DatabaseConfig) -> Option<PathBuf> {
+    match cfg.backend() {
+        Ok(Backend::Sqlite) => sqlite_file(cfg.url.expose_secret()).map(|p| p.to_path_buf()),
+        _ => None,
+    }
+}
+
 /// `sqlite://data/x.db?mode=rwc` → creates `data/` when missing.
 fn ensure_sqlite_dir(url: &str) -> Result<(), DbError> {
     let Some(path) = sqlite_file(url) else {

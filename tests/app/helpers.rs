@@ -262,6 +262,11 @@ impl TestApp {
         &self.state.db
     }
 
+    /// The URL of this test's database.
+    pub fn db_url(&self) -> &str {
+        &self._db.url
+    }
+
     /// GET as the default coordinator.
     pub async fn get(&self, uri: &str) -> TestResponse {
         self.get_as(&self.session, uri).await
