@@ -633,7 +633,10 @@ async fn verify_pg(
         std::process::id(),
         Utc::now().timestamp_micros()
     );
-    let admin = sea_orm::Database::connect(admin_url).await?;
+    // No statement logging here: DROP DATABASE is slow by nature, not a slow query to report.
+    let mut opts = sea_orm::ConnectOptions::new(admin_url.to_string());
+    opts.max_connections(1).sqlx_logging(false);
+    let admin = sea_orm::Database::connect(opts).await?;
     admin
         .execute_unprepared(&format!("CREATE DATABASE {name}"))
         .await

@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# Offline checks of the host hardening (hardening/) and of the backup units (systemd/):
+#   * nftables ruleset: `nft -c -f` (and a broken copy must fail);
+#   * fail2ban: every sample log under hardening/fail2ban/samples against its filter with
+#     `fail2ban-regex` (exact matched/missed counts, dates parsed), and `fail2ban-client -t`
+#     on Debian's configuration plus ours;
+#   * SSH drop-in: `sshd -t` and `sshd -T` on a temporary config that includes it;
+#   * unattended-upgrades files: `apt-config dump` parses them;
+#   * hardening/apply.sh, .ci/*.sh: shellcheck; apply.sh --dry-run runs and changes nothing;
+#   * systemd/sistema-aps-backup.{service,timer}: `systemd-analyze verify`, and
+#     `systemd-analyze security --offline=true` exposure ≤ 2.0.
+# Tools come from Debian 12: nftables is installed (not enabled, no ruleset loaded);
+# fail2ban and openssh-server are unpacked with `dpkg -x` (no daemon is installed or
+# started). Runs as root, like .ci/run. Ends with "hardening: N passed, 0 failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+
+# Upstream versions the checks were written against (Debian 12 "bookworm").
+NFT_VERSION="1.0.6"
+FAIL2BAN_VERSION="1.0.2"
+OPENSSH_VERSION="9.2"
+TOOLS="${HARDENING_TOOLS_DIR:-/var/tmp/sistema-aps-tools}"
+PYTHON=/usr/bin/python3
+
+step() { printf '\n==> %s\n' "$*"; }
+PASSED=0
+passed() {
+  PASSED=$((PASSED + 1))
+  printf 'ok: %s\n' "$*"
+}
+fail() {
+  printf 'FAILED: %s\n' "$*" >&2
+  printf 'hardening: %d passed, 1 failed\n' "$PASSED"
+  exit 1
+}
+
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+apt_install() { # package...
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null ||
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null; }
+}
+
+# Unpacks Debian's candidate version of a package into $TOOLS (kept between runs); prints
+# the directory.
+fetch_deb() { # package
+  local pkg=$1 version dir
+  version=$(apt-cache policy "$pkg" | awk '/Candidate:/ {print $2}')
+  if [ -z "$version" ] || [ "$version" = "(none)" ]; then
+    apt-get update -qq
+    version=$(apt-cache policy "$pkg" | awk '/Candidate:/ {print $2}')
+  fi
+  dir="$TOOLS/$pkg-$version"
+  if [ ! -d "$dir/usr" ]; then
+    mkdir -p "$TOOLS/debs" "$dir"
+    (cd "$TOOLS/debs" && { apt-get download -q "$pkg=$version" 2>/dev/null ||
+      { apt-get update -qq && apt-get download -q "$pkg=$version"; }; }) >&2
+    dpkg -x "$TOOLS/debs/${pkg}_${version/:/%3a}_"*.deb "$dir"
+  fi
+  printf '%s' "$dir"
+}
+
+# --- tools ---------------------------------------------------------------------------------
+step "tools from Debian"
+command -v nft >/dev/null || apt_install nftables
+command -v shellcheck >/dev/null || apt_install shellcheck
+command -v apt-config >/dev/null || fail "apt-config missing"
+nft --version | grep -q "v$NFT_VERSION" || printf 'note: nft is %s (checks written for %s)\n' "$(nft --version)" "$NFT_VERSION"
+F2B="$(fetch_deb fail2ban)"
+SSH_PKG="$(fetch_deb openssh-server)"
+SSHD="$SSH_PKG/usr/sbin/sshd"
+f2b() { PYTHONPATH="$F2B/usr/lib/python3/dist-packages" "$PYTHON" "$F2B/usr/bin/$1" "${@:2}"; }
+f2b fail2ban-regex --version | head -1 | grep -q "$FAIL2BAN_VERSION" ||
+  printf 'note: fail2ban is %s (checks written for %s)\n' "$(f2b fail2ban-regex --version | head -1)" "$FAIL2BAN_VERSION"
+"$SSHD" -V 2>&1 | grep -q "OpenSSH_$OPENSSH_VERSION" ||
+  printf 'note: sshd is %s (checks written for %s)\n' "$("$SSHD" -V 2>&1)" "$OPENSSH_VERSION"
+printf '%s\n' "$(nft --version)" "fail2ban $(f2b fail2ban-regex --version | head -1)" "$("$SSHD" -V 2>&1 | head -1)" "$(shellcheck --version | sed -n 2p)" "$(systemd-analyze --version | head -1)"
+
+# --- nftables ------------------------------------------------------------------------------
+step "nftables: nft -c -f hardening/nftables.conf"
+nft -c -f hardening/nftables.conf || fail "nft -c rejects hardening/nftables.conf"
+passed "nftables ruleset parses"
+sed 's/policy drop;/policy dorp;/' hardening/nftables.conf >"$WORK/broken.nft"
+if nft -c -f "$WORK/broken.nft" 2>/dev/null; then fail "nft -c accepted a broken ruleset: the check has no teeth"; fi
+grep -q 'policy drop;' hardening/nftables.conf || fail "input policy is not drop"
+grep -qF "tcp dport \$SSH_PORT ct state new accept" hardening/nftables.conf || fail "no rule for SSH"
+grep -qF 'tcp dport { 80, 443 } ct state new accept' hardening/nftables.conf || fail "no rule for 80/443"
+grep -q 'limit rate over' hardening/nftables.conf || fail "SSH is not rate-limited"
+passed "a broken ruleset fails nft -c; drop policy, 22/80/443 in, SSH rate limit"
+
+# --- fail2ban ------------------------------------------------------------------------------
+step "fail2ban-regex: sample logs against the filters"
+# sample  filter (absolute path: a bare name would be read as a regex)  matched  missed  ignored
+while read -r sample filter matched missed ignored; do
+  out="$WORK/regex.out"
+  f2b fail2ban-regex -v "$ROOT/hardening/fail2ban/samples/$sample" "$filter" >"$out" 2>&1 ||
+    { cat "$out"; fail "fail2ban-regex $sample"; }
+  line=$(grep '^Lines:' "$out")
+  want="Lines: $((matched + missed + ignored)) lines, $ignored ignored, $matched matched, $missed missed"
+  [ "$line" = "$want" ] || { cat "$out"; fail "$sample: '$line', expected '$want'"; }
+  # Every matched line had its own date parsed (fail2ban falls back to "now" otherwise).
+  hits=$(sed -n '/^Date template hits:/,/^Lines:/p' "$out" | grep -o '^|  \[[0-9]*\]' | tr -dc '0-9\n' | awk '{ s += $1 } END { print s + 0 }')
+  [ "${hits:-0}" -ge "$matched" ] || { cat "$out"; fail "$sample: dates not recognised"; }
+  passed "$sample: $line"
+done <<EOF_SAMPLES
+sistema-aps-text.log $ROOT/hardening/fail2ban/filter.d/sistema-aps.conf 3 3 0
+sistema-aps-text-ansi.log $ROOT/hardening/fail2ban/filter.d/sistema-aps.conf 3 3 0
+sistema-aps-json.log $ROOT/hardening/fail2ban/filter.d/sistema-aps.conf 3 3 0
+nginx-error.log $F2B/etc/fail2ban/filter.d/nginx-limit-req.conf 2 3 0
+sshd.log $F2B/etc/fail2ban/filter.d/sshd.conf 1 1 3
+EOF_SAMPLES
+# The addresses found are the clients', IPv4 and IPv6.
+f2b fail2ban-regex -v "$ROOT/hardening/fail2ban/samples/sistema-aps-json.log" \
+  "$ROOT/hardening/fail2ban/filter.d/sistema-aps.conf" >"$WORK/ips.out" 2>&1
+for ip in 203.0.113.1 203.0.113.7 2001:db8::7; do
+  grep -q "^|      $ip " "$WORK/ips.out" || { cat "$WORK/ips.out"; fail "address $ip not found"; }
+done
+passed "client addresses (IPv4 and IPv6) are what fail2ban bans"
+
+step "fail2ban-client -t: Debian's configuration plus hardening/fail2ban"
+cp -r "$F2B/etc/fail2ban" "$WORK/fail2ban"
+cp hardening/fail2ban/filter.d/sistema-aps.conf "$WORK/fail2ban/filter.d/"
+cp hardening/fail2ban/jail.d/sistema-aps.local "$WORK/fail2ban/jail.d/"
+# No Nginx here: point its jail at the sample log.
+printf '[nginx-limit-req]\nlogpath = %s\n' "$ROOT/hardening/fail2ban/samples/nginx-error.log" \
+  >"$WORK/fail2ban/jail.d/zz-ci.local"
+f2b fail2ban-client -c "$WORK/fail2ban" -t >"$WORK/f2b-t.out" 2>&1 ||
+  { cat "$WORK/f2b-t.out"; fail "fail2ban-client -t"; }
+f2b fail2ban-client -c "$WORK/fail2ban" -d 2>/dev/null >"$WORK/f2b-d.out"
+for jail in sshd sistema-aps nginx-limit-req; do
+  grep -q "\['add', '$jail', 'systemd'\]\|\['add', '$jail', 'auto'\]" "$WORK/f2b-d.out" ||
+    fail "jail $jail is not configured"
+done
+passed "fail2ban configuration loads with jails sshd, sistema-aps, nginx-limit-req"
+
+# --- SSH -----------------------------------------------------------------------------------
+step "sshd -t with hardening/ssh/50-sistema-aps.conf"
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/hostkey"
+write_sshd_config() { # dropin out
+  printf 'HostKey %s\nPidFile none\nInclude %s\n' "$WORK/hostkey" "$1" >"$2"
+}
+write_sshd_config "$ROOT/hardening/ssh/50-sistema-aps.conf" "$WORK/sshd_config"
+sed 's/^PermitRootLogin no/PermitRootLogin nope/' hardening/ssh/50-sistema-aps.conf >"$WORK/broken-ssh.conf"
+write_sshd_config "$WORK/broken-ssh.conf" "$WORK/sshd_config.broken"
+mkdir -p /run/sshd
+# sshd -t wants its privilege-separation user; without openssh-server installed there is
+# none, so run it in a private mount namespace with a passwd file that has one.
+if getent passwd sshd >/dev/null; then
+  sshd_run() { "$SSHD" "$@"; }
+else
+  cp /etc/passwd "$WORK/passwd"
+  echo 'sshd:x:65534:65534:sshd privsep:/run/sshd:/usr/sbin/nologin' >>"$WORK/passwd"
+  sshd_run() {
+    # shellcheck disable=SC2016 # expanded by the inner shell
+    unshare --mount -- sh -c 'mount --bind "$0" /etc/passwd && exec "$@"' "$WORK/passwd" "$SSHD" "$@"
+  }
+fi
+sshd_run -t -f "$WORK/sshd_config" || fail "sshd -t rejects the drop-in"
+if sshd_run -t -f "$WORK/sshd_config.broken" 2>/dev/null; then fail "sshd -t accepted a broken drop-in"; fi
+sshd_run -T -f "$WORK/sshd_config" >"$WORK/sshd-T.out"
+for want in "permitrootlogin no" "passwordauthentication no" "kbdinteractiveauthentication no" \
+  "authenticationmethods publickey" "maxauthtries 3" "allowtcpforwarding no" "x11forwarding no"; do
+  grep -qx "$want" "$WORK/sshd-T.out" || fail "sshd -T: expected '$want'"
+done
+passed "sshd -t accepts the drop-in (and rejects a broken one); effective settings checked"
+
+# --- unattended-upgrades -------------------------------------------------------------------
+step "apt-config parses the unattended-upgrades files"
+for f in hardening/apt/20auto-upgrades hardening/apt/52sistema-aps-unattended-upgrades; do
+  apt-config -c "$f" dump >"$WORK/apt.out" || fail "apt-config rejects $f"
+done
+apt-config -c hardening/apt/20auto-upgrades dump | grep -qx 'APT::Periodic::Unattended-Upgrade "1";' ||
+  fail "unattended upgrades not enabled"
+apt-config -c hardening/apt/52sistema-aps-unattended-upgrades dump |
+  grep -qF "Origins-Pattern:: \"origin=Debian,codename=\${distro_codename}-security,label=Debian-Security\"" ||
+  fail "security origin missing"
+passed "unattended-upgrades configuration parses; security origin on"
+
+# --- scripts -------------------------------------------------------------------------------
+step "shellcheck; apply.sh --dry-run"
+shellcheck hardening/apply.sh .ci/hardening.sh .ci/backup-drill.sh || fail "shellcheck"
+passed "shellcheck clean: hardening/apply.sh .ci/hardening.sh .ci/backup-drill.sh"
+before=$(sha256sum </etc/nftables.conf 2>/dev/null || true)
+bash hardening/apply.sh --dry-run >"$WORK/dry.out" 2>&1 || { cat "$WORK/dry.out"; fail "apply.sh --dry-run"; }
+grep -q 'nothing was changed\|nothing to change' "$WORK/dry.out" || { cat "$WORK/dry.out"; fail "apply.sh --dry-run summary"; }
+[ "$before" = "$(sha256sum </etc/nftables.conf 2>/dev/null || true)" ] || fail "--dry-run changed /etc/nftables.conf"
+passed "apply.sh --dry-run runs and changes nothing"
+
+# --- systemd units -------------------------------------------------------------------------
+step "systemd-analyze verify / security: systemd/sistema-aps-backup.{service,timer}"
+mkdir -p "$WORK/units"
+# verify checks that ExecStart= exists: point it at an executable that does.
+sed "s#/usr/bin/sistema-aps#/bin/true#" systemd/sistema-aps-backup.service >"$WORK/units/sistema-aps-backup.service"
+cp systemd/sistema-aps-backup.timer "$WORK/units/"
+systemd-analyze verify --man=no "$WORK/units/sistema-aps-backup.service" "$WORK/units/sistema-aps-backup.timer" ||
+  fail "systemd-analyze verify"
+passed "systemd-analyze verify: backup service and timer"
+systemd-analyze security --offline=true --no-pager systemd/sistema-aps-backup.service >"$WORK/sec.out" 2>&1 ||
+  { cat "$WORK/sec.out"; fail "systemd-analyze security"; }
+score=$(sed -n 's/.*Overall exposure level for sistema-aps-backup.service: \([0-9.]*\).*/\1/p' "$WORK/sec.out")
+[ -n "$score" ] || { cat "$WORK/sec.out"; fail "no exposure score"; }
+awk -v s="$score" 'BEGIN { exit !(s <= 2.0) }' || fail "exposure $score > 2.0"
+passed "systemd-analyze security --offline=true: exposure $score (≤ 2.0)"
+if ! grep -q '^Persistent=true' systemd/sistema-aps-backup.timer ||
+  ! grep -q '^RandomizedDelaySec=' systemd/sistema-aps-backup.timer; then
+  fail "timer must be persistent with a randomised delay"
+fi
+passed "timer: daily, persistent, randomised delay"
+
+printf '\nhardening: %d passed, 0 failed\n' "$PASSED"
