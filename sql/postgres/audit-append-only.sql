@@ -15,3 +15,6 @@ GRANT SELECT, INSERT ON sistemaaps.audit_log, sistemaaps.audit_log_person TO :ap
 -- The head of the hash chain is updated on every insert; it holds no evidence by itself
 -- (`sistema-aps audit verify` compares it with the rows).
 GRANT SELECT, UPDATE ON sistemaaps.audit_head TO :app_role;
+-- `sistema-aps backup` runs pg_dump as the app role, and pg_dump reads every sequence's
+-- last value. SELECT on the sequence allows only that (not nextval, not setval).
+GRANT SELECT ON SEQUENCE sistemaaps.audit_log_id_seq TO :app_role;

@@ -568,3 +568,155 @@ fn the_command_line_reports_with_exit_codes() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("soma de verificação"));
 }
+
+fn psql(db_url: &str, file: &str, vars: &[(&str, &str)]) {
+    let mut c = std::process::Command::new("psql");
+    c.arg(db_url)
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", file]);
+    for (k, v) in vars {
+        c.arg("-v").arg(format!("{k}={v}"));
+    }
+    let out = c.output().expect("psql is installed with PostgreSQL");
+    assert!(
+        out.status.success(),
+        "{file}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Production on PostgreSQL: the app role (sql/postgres/app-role.sql) with the append-only
+/// audit trail (sql/postgres/audit-append-only.sql) backs up its schema, and restores it into
+/// a new database where an administrator prepared the empty schema — the disaster-recovery
+/// runbook's path.
+#[tokio::test]
+async fn postgres_backup_and_restore_as_the_app_role() {
+    if !backends().contains(&Backend::Postgres) {
+        return;
+    }
+    let role = format!("aps_bak_{}", std::process::id());
+    let with_role = |url: &str| {
+        let mut u = url::Url::parse(url).expect("url");
+        u.set_username(&role).expect("user");
+        u.set_password(Some("x")).expect("password");
+        u.to_string()
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let source = TestDb::new(Backend::Postgres).await;
+    let target = TestDb::new(Backend::Postgres).await;
+    {
+        // The "PEC" (by the superuser, then no longer a mirror), the role, the app's schema.
+        let su = Config::with_database_url(&source.url);
+        sistema_aps::db::migrate_mirror(&su.database)
+            .await
+            .expect("mirror");
+        let admin = sistema_aps::db::connect(&su.database)
+            .await
+            .expect("connect");
+        admin
+            .execute_unprepared(&format!(
+                "DROP TABLE public.{}; DROP SCHEMA sistemaaps",
+                migration::mirror::MIRROR_MIGRATION_TABLE
+            ))
+            .await
+            .expect("a real PEC");
+        admin.close().await.ok();
+        psql(
+            &source.url,
+            "sql/postgres/app-role.sql",
+            &[("app_role", &role), ("app_password", "'x'")],
+        );
+        let app = config(&with_role(&source.url), dir.path());
+        let conn = sistema_aps::db::connect(&app.database)
+            .await
+            .expect("as the role");
+        sistema_aps::db::migrate_app(&conn).await.expect("migrate");
+        psql(
+            &source.url,
+            "sql/postgres/audit-append-only.sql",
+            &[("app_role", &role)],
+        );
+        for _ in 0..3 {
+            sistema_aps::audit::record(
+                &conn,
+                sistema_aps::audit::Event {
+                    user: None,
+                    action: sistema_aps::audit::Action::ViewList,
+                    resource: "test".into(),
+                    filters: None,
+                    persons: vec![1, 2, 3],
+                    person_count: 3,
+                    origin: Default::default(),
+                },
+            )
+            .await
+            .expect("append");
+        }
+        let before = digests(&conn, Scope::AppSchema).await;
+        conn.close().await.ok();
+
+        let report = backup::backup(&app, None)
+            .await
+            .unwrap_or_else(|e| panic!("backup as the app role: {e}"));
+        assert_eq!(report.manifest.scope, Scope::AppSchema);
+
+        // The new server: an administrator creates the empty schema owned by the role.
+        let su_target = Config::with_database_url(&target.url);
+        let admin = sistema_aps::db::connect(&su_target.database)
+            .await
+            .expect("connect");
+        admin
+            .execute_unprepared(&format!(
+                "DROP SCHEMA sistemaaps; CREATE SCHEMA sistemaaps AUTHORIZATION {role}; \
+                 GRANT USAGE ON SCHEMA public TO {role}"
+            ))
+            .await
+            .expect("schema for the role");
+        admin.close().await.ok();
+        let app_target = config(&with_role(&target.url), dir.path());
+        backup::restore(&app_target, &report.path, &RestoreOptions::default())
+            .await
+            .unwrap_or_else(|e| panic!("restore as the app role: {e}"));
+        psql(
+            &target.url,
+            "sql/postgres/audit-append-only.sql",
+            &[("app_role", &role)],
+        );
+        let conn = sistema_aps::db::connect(&app_target.database)
+            .await
+            .expect("as the role");
+        assert_eq!(digests(&conn, Scope::AppSchema).await, before);
+        assert_eq!(
+            audit_rows(sistema_aps::audit::verify(&conn).await.expect("verify")),
+            3
+        );
+        // Append-only again, and the chain goes on.
+        let err = conn
+            .execute_unprepared("UPDATE audit_log SET resource = 'x'")
+            .await
+            .expect_err("append-only");
+        assert!(err.to_string().contains("permission denied"), "{err}");
+        let id = sistema_aps::audit::record(
+            &conn,
+            sistema_aps::audit::Event {
+                user: None,
+                action: sistema_aps::audit::Action::Write,
+                resource: "after restore".into(),
+                filters: None,
+                persons: vec![],
+                person_count: 0,
+                origin: Default::default(),
+            },
+        )
+        .await
+        .expect("append after restore");
+        assert_eq!(id, 4);
+        conn.close().await.ok();
+    }
+    drop(source);
+    drop(target);
+    let admin = std::env::var("APS_TEST_DATABASE_URL").expect("url");
+    let c = sea_orm::Database::connect(&admin).await.expect("admin");
+    c.execute_unprepared(&format!("DROP ROLE IF EXISTS {role}"))
+        .await
+        .expect("drop role");
+}
