@@ -144,7 +144,7 @@ for BACKEND in $BACKENDS; do
   session=$(sign_in drill.coordenacao "$temp")
   [ -n "$session" ] || fail "first sign-in"
   csrf=$(curl -fsS --max-time 10 -H "Cookie: aps_sessao=$session" "$WEB/senha" |
-    grep -o 'name="csrf" value="[0-9a-f]*"' | head -n 1 | sed 's/.*value="\([0-9a-f]*\)"/\1/')
+    sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | sed -n 1p)
   curl -sS --max-time 30 -o /dev/null -H "Cookie: aps_sessao=$session" --data-urlencode "csrf=$csrf" \
     --data-urlencode "atual=$temp" --data-urlencode "nova=$PASSWORD" --data-urlencode "confirmacao=$PASSWORD" "$WEB/senha"
   session=$(sign_in drill.coordenacao "$PASSWORD")

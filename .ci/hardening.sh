@@ -168,13 +168,13 @@ passed "sshd -t accepts the drop-in (and rejects a broken one); effective settin
 
 # --- unattended-upgrades -------------------------------------------------------------------
 step "apt-config parses the unattended-upgrades files"
-for f in hardening/apt/20auto-upgrades hardening/apt/52sistema-aps-unattended-upgrades; do
-  apt-config -c "$f" dump >"$WORK/apt.out" || fail "apt-config rejects $f"
-done
-apt-config -c hardening/apt/20auto-upgrades dump | grep -qx 'APT::Periodic::Unattended-Upgrade "1";' ||
-  fail "unattended upgrades not enabled"
-apt-config -c hardening/apt/52sistema-aps-unattended-upgrades dump |
-  grep -qF "Origins-Pattern:: \"origin=Debian,codename=\${distro_codename}-security,label=Debian-Security\"" ||
+# (Output to files, then grep: `grep -q` closing a pipe early would fail it under pipefail.)
+apt-config -c hardening/apt/20auto-upgrades dump >"$WORK/apt20.out" ||
+  fail "apt-config rejects hardening/apt/20auto-upgrades"
+apt-config -c hardening/apt/52sistema-aps-unattended-upgrades dump >"$WORK/apt52.out" ||
+  fail "apt-config rejects hardening/apt/52sistema-aps-unattended-upgrades"
+grep -qx 'APT::Periodic::Unattended-Upgrade "1";' "$WORK/apt20.out" || fail "unattended upgrades not enabled"
+grep -qF "Origins-Pattern:: \"origin=Debian,codename=\${distro_codename}-security,label=Debian-Security\"" "$WORK/apt52.out" ||
   fail "security origin missing"
 passed "unattended-upgrades configuration parses; security origin on"
 
