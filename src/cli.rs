@@ -44,6 +44,9 @@ pub enum Command {
     },
     /// Print the default configuration file, commented.
     Config,
+    /// Print the manual page (roff), generated from these definitions; used by packaging.
+    #[command(hide = true)]
+    Man,
 }
 
 /// Runs the command; the returned error is printed by `main`.
@@ -51,6 +54,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(Command::Config) = cli.command {
         print!("{DEFAULT_CONFIG_TOML}");
         return Ok(());
+    }
+    if let Some(Command::Man) = cli.command {
+        return write_man_page(&mut std::io::stdout().lock());
     }
     let config = Arc::new(Config::load(cli.config.as_deref())?);
     telemetry::init(&config.log);
@@ -95,7 +101,56 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             app::refresh(&state).await?;
         }
-        Command::Config => unreachable!("handled above"),
+        Command::Config | Command::Man => unreachable!("handled above"),
     }
+    Ok(())
+}
+
+/// Writes the `sistema-aps(1)` manual page (roff), generated from the clap definitions: the
+/// packaging script installs it (`sistema-aps man | gzip -9n`).
+pub fn write_man_page(out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    use clap::CommandFactory;
+    let roff = |s: &str| s.replace('\\', "\\\\").replace('-', "\\-");
+    let cmd = Cli::command();
+    let man = clap_mangen::Man::new(cmd.clone());
+    man.render_title(out)?;
+    man.render_name_section(out)?;
+    man.render_synopsis_section(out)?;
+    man.render_description_section(out)?;
+    man.render_options_section(out)?;
+    writeln!(out, ".SH COMMANDS")?;
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+        writeln!(
+            out,
+            ".TP\n\\fB{}\\fR\n{}",
+            roff(sub.get_name()),
+            roff(&about)
+        )?;
+        for arg in sub.get_arguments().filter(|a| a.get_long().is_some()) {
+            let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+            let long = arg.get_long().unwrap_or_default();
+            let value = match arg.get_value_names() {
+                Some(names) if arg.get_action().takes_values() => format!(" \\fI{}\\fR", names[0]),
+                None if arg.get_action().takes_values() => " \\fIN\\fR".to_string(),
+                _ => String::new(),
+            };
+            writeln!(
+                out,
+                ".RS\n.TP\n\\fB\\-\\-{}\\fR{value}\n{}\n.RE",
+                roff(long),
+                roff(&help)
+            )?;
+        }
+    }
+    writeln!(
+        out,
+        ".SH ENVIRONMENT\n\\fBAPS_\\fISECTION\\fB__\\fIKEY\\fR overrides a key of the configuration \
+         file, e.g. \\fBAPS_DATABASE__URL\\fR; \\fBsistema\\-aps config\\fR prints every key.\n\
+         .SH FILES\n\\fI/etc/sistema\\-aps/sistema\\-aps.toml\\fR (configuration) and \
+         \\fI/etc/sistema\\-aps/sistema\\-aps.env\\fR (secrets) of the Debian package; \
+         \\fI/usr/share/doc/sistema\\-aps/deploy.md\\fR."
+    )?;
+    man.render_version_section(out)?;
     Ok(())
 }
