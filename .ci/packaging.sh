@@ -91,11 +91,20 @@ APP_PID=""
 NGINX_PID=""
 DB_NAME=""
 INSTALLED=""
+# The service runs as timeout ($APP_PID) -> strace -> sistema-aps; killing strace would leave
+# the service running, so it is signalled itself.
+service_pid() {
+  local tracer
+  tracer="$(pgrep -P "$APP_PID" -x strace)" && pgrep -P "$tracer" -x sistema-aps
+}
 cleanup() {
-  local rc=$?
+  local rc=$? svc
   set +e
   [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
-  [ -n "$APP_PID" ] && kill "$APP_PID" 2>/dev/null && wait "$APP_PID" 2>/dev/null
+  if [ -n "$APP_PID" ]; then
+    svc="$(service_pid)" && kill -KILL "$svc" 2>/dev/null
+    kill "$APP_PID" 2>/dev/null && wait "$APP_PID" 2>/dev/null
+  fi
   if [ -n "$INSTALLED" ]; then
     dpkg --purge sistema-aps >/dev/null 2>&1
     rm -rf /var/lib/sistema-aps
@@ -368,9 +377,7 @@ echo "nginx: 301 to HTTPS, HTTP/2, headers once each, gzip + immutable assets, /
 kill "$NGINX_PID"; wait "$NGINX_PID" 2>/dev/null || true; NGINX_PID=""
 
 step "install: stop (SIGTERM) and check the syscalls against the unit's SystemCallFilter"
-# The process tree is timeout ($APP_PID) -> strace -> sistema-aps; signal the service itself.
-STRACE_PID="$(pgrep -P "$APP_PID" -x strace)" || fail "strace is gone"
-SVC_PID="$(pgrep -P "$STRACE_PID" -x sistema-aps)" || fail "the service process is gone"
+SVC_PID="$(service_pid)" || fail "the service process is gone"
 kill -TERM "$SVC_PID"
 for _ in $(seq 1 80); do kill -0 "$APP_PID" 2>/dev/null || break; sleep 0.25; done
 kill -0 "$APP_PID" 2>/dev/null && fail "the service did not stop within 20 s of SIGTERM"
