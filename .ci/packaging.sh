@@ -330,7 +330,7 @@ done
 [ -n "$ready" ] || fail "/ready did not answer 200 within 60 s (last: $code)"
 echo "/ready: 200 $(cat "$WORK/ready.json")"
 curl -fsS --max-time 5 "$BASE/health" >/dev/null
-curl -fsS --max-time 5 -o "$WORK/page.html" "$BASE/hipertensos"
+curl -fsS --max-time 5 -o "$WORK/page.html" "$BASE/entrar"  # the public sign-in page, with the assets
 grep -q 'PEC tables are missing' "$WORK/app.log" || fail "expected the warning about missing PEC tables (no demo on PostgreSQL)"
 APP_CSP="$(curl -sS -D - -o /dev/null --max-time 5 "$BASE/health" | tr -d '\r' | sed -n 's/^content-security-policy: //Ip')"
 grep -qF "\"$APP_CSP\"" nginx/sites-available/sistema-aps.conf \
@@ -350,7 +350,7 @@ hdr() { curl "${H[@]}" -D - -o /dev/null "$@" | tr -d '\r'; }
 count() { grep -ci "^$1:" || true; }
 redirect="$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' --max-time 5 -H 'Host: aps.example.gov.br' "http://127.0.0.1:$HTTP_PORT/hipertensos")"
 [ "$redirect" = "301 https://aps.example.gov.br/hipertensos" ] || fail "HTTP answered '$redirect', not a redirect to HTTPS"
-page="$(hdr --http2 "$U/hipertensos")"
+page="$(hdr --http2 "$U/entrar")"
 echo "$page" | grep -q '^HTTP/2 200' || fail "HTTPS page: $(echo "$page" | head -n1)"
 for h in strict-transport-security content-security-policy x-frame-options x-content-type-options referrer-policy; do
   [ "$(echo "$page" | count "$h")" = 1 ] || fail "header $h not exactly once on a proxied page"
