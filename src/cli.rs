@@ -55,6 +55,9 @@ pub enum Command {
         #[arg(long, default_value_t = 5)]
         timeout: u64,
     },
+    /// Print the manual page (roff), generated from these definitions; used by packaging.
+    #[command(hide = true)]
+    Man,
     /// Manage users (there are no default passwords: create the first admin here).
     #[command(subcommand)]
     User(UserCommand),
@@ -160,6 +163,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         probe::run(&url, std::time::Duration::from_secs(*timeout)).await?;
         return Ok(());
     }
+    if let Some(Command::Man) = cli.command {
+        return write_man_page(&mut std::io::stdout().lock());
+    }
     let config = Arc::new(Config::load(cli.config.as_deref())?);
     telemetry::init(&config.log);
     match cli.command.unwrap_or(Command::Serve) {
@@ -244,7 +250,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("O banco anterior foi guardado em {}.", old.display());
             }
         }
-        Command::Config | Command::Health { .. } => unreachable!("handled above"),
+        Command::Config | Command::Health { .. } | Command::Man => unreachable!("handled above"),
     }
     Ok(())
 }
@@ -379,5 +385,54 @@ async fn user_command(
             }
         }
     }
+    Ok(())
+}
+
+/// Writes the `sistema-aps(1)` manual page (roff), generated from the clap definitions: the
+/// packaging script installs it (`sistema-aps man | gzip -9n`).
+pub fn write_man_page(out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    use clap::CommandFactory;
+    let roff = |s: &str| s.replace('\\', "\\\\").replace('-', "\\-");
+    let cmd = Cli::command();
+    let man = clap_mangen::Man::new(cmd.clone());
+    man.render_title(out)?;
+    man.render_name_section(out)?;
+    man.render_synopsis_section(out)?;
+    man.render_description_section(out)?;
+    man.render_options_section(out)?;
+    writeln!(out, ".SH COMMANDS")?;
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+        writeln!(
+            out,
+            ".TP\n\\fB{}\\fR\n{}",
+            roff(sub.get_name()),
+            roff(&about)
+        )?;
+        for arg in sub.get_arguments().filter(|a| a.get_long().is_some()) {
+            let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+            let long = arg.get_long().unwrap_or_default();
+            let value = match arg.get_value_names() {
+                Some(names) if arg.get_action().takes_values() => format!(" \\fI{}\\fR", names[0]),
+                None if arg.get_action().takes_values() => " \\fIN\\fR".to_string(),
+                _ => String::new(),
+            };
+            writeln!(
+                out,
+                ".RS\n.TP\n\\fB\\-\\-{}\\fR{value}\n{}\n.RE",
+                roff(long),
+                roff(&help)
+            )?;
+        }
+    }
+    writeln!(
+        out,
+        ".SH ENVIRONMENT\n\\fBAPS_\\fISECTION\\fB__\\fIKEY\\fR overrides a key of the configuration \
+         file, e.g. \\fBAPS_DATABASE__URL\\fR; \\fBsistema\\-aps config\\fR prints every key.\n\
+         .SH FILES\n\\fI/etc/sistema\\-aps/sistema\\-aps.toml\\fR (configuration) and \
+         \\fI/etc/sistema\\-aps/sistema\\-aps.env\\fR (secrets) of the Debian package; \
+         \\fI/usr/share/doc/sistema\\-aps/deploy.md\\fR."
+    )?;
+    man.render_version_section(out)?;
     Ok(())
 }

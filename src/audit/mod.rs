@@ -103,6 +103,26 @@ pub struct Event<'a> {
     pub origin: Origin,
 }
 
+impl<'a> Event<'a> {
+    /// An event about no person in particular (sign-in, sign-out, user administration).
+    pub fn without_persons(
+        user: Option<&'a CurrentUser>,
+        action: Action,
+        resource: impl Into<String>,
+        origin: Origin,
+    ) -> Event<'a> {
+        Event {
+            user,
+            action,
+            resource: resource.into(),
+            filters: None,
+            persons: Vec::new(),
+            person_count: 0,
+            origin,
+        }
+    }
+}
+
 /// The content a row's hash covers, in a fixed order.
 fn canonical(row: &audit_log::Model) -> String {
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();

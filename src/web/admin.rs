@@ -34,15 +34,7 @@ async fn write_audit(
 ) -> Result<(), WebError> {
     audit::record(
         &state.db,
-        Event {
-            user: Some(user),
-            action: Action::Write,
-            resource,
-            filters: None,
-            persons: vec![],
-            person_count: 0,
-            origin: client.origin(),
-        },
+        Event::without_persons(Some(user), Action::Write, resource, client.origin()),
     )
     .await?;
     Ok(())

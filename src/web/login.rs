@@ -138,15 +138,12 @@ pub async fn submit(
             let current = session::lookup(&state.db, &state.config.auth, &s.token, now).await?;
             audit::record(
                 &state.db,
-                Event {
-                    user: current.as_ref(),
-                    action: Action::Login,
-                    resource: paths::LOGIN.into(),
-                    filters: None,
-                    persons: vec![],
-                    person_count: 0,
-                    origin: client.origin(),
-                },
+                Event::without_persons(
+                    current.as_ref(),
+                    Action::Login,
+                    paths::LOGIN,
+                    client.origin(),
+                ),
             )
             .await?;
             crate::telemetry::record_user_id(user.id);
@@ -218,6 +215,16 @@ pub async fn submit(
     }
 }
 
+/// Back to the sign-in page, with the session cookie cleared in the browser.
+fn to_login_clearing_cookie(tls: bool) -> Response {
+    Redirect::see_other(paths::LOGIN)
+        .with_header(
+            header::SET_COOKIE,
+            set_cookie(SESSION_COOKIE, "", "/", Some(0), tls),
+        )
+        .into_response()
+}
+
 /// The first page of a user: the worklist for clinical roles, else their own area.
 pub fn home_for(user: Option<&crate::auth::CurrentUser>) -> String {
     match user {
@@ -243,23 +250,10 @@ pub async fn logout(
     }
     audit::record(
         &state.db,
-        Event {
-            user: Some(&user),
-            action: Action::Logout,
-            resource: paths::LOGOUT.into(),
-            filters: None,
-            persons: vec![],
-            person_count: 0,
-            origin: client.origin(),
-        },
+        Event::without_persons(Some(&user), Action::Logout, paths::LOGOUT, client.origin()),
     )
     .await?;
-    Ok(Redirect::see_other(paths::LOGIN)
-        .with_header(
-            header::SET_COOKIE,
-            set_cookie(SESSION_COOKIE, "", "/", Some(0), client.tls),
-        )
-        .into_response())
+    Ok(to_login_clearing_cookie(client.tls))
 }
 
 fn password_form(
@@ -363,22 +357,14 @@ pub async fn password_submit(
     }
     audit::record(
         &state.db,
-        Event {
-            user: Some(&user),
-            action: Action::Write,
-            resource: format!("user:{}:password", user.id),
-            filters: None,
-            persons: vec![],
-            person_count: 0,
-            origin: client.origin(),
-        },
+        Event::without_persons(
+            Some(&user),
+            Action::Write,
+            format!("user:{}:password", user.id),
+            client.origin(),
+        ),
     )
     .await?;
     // Every session ended with the change (the stolen-cookie case); sign in again.
-    Ok(Redirect::see_other(paths::LOGIN)
-        .with_header(
-            header::SET_COOKIE,
-            set_cookie(SESSION_COOKIE, "", "/", Some(0), client.tls),
-        )
-        .into_response())
+    Ok(to_login_clearing_cookie(client.tls))
 }
