@@ -404,6 +404,18 @@ fn parse_id(raw: &str) -> Result<i64, WebError> {
     raw.parse::<i64>().map_err(|_| WebError::NotFound)
 }
 
+/// What every change to a user checks first: an admin, a valid CSRF token, a user id.
+fn admin_change(
+    req: &Request,
+    me: &CurrentUser,
+    form: &FormData,
+    raw_id: &str,
+) -> Result<i64, WebError> {
+    require_admin(me)?;
+    check_csrf(req, Some(form), me)?;
+    parse_id(raw_id)
+}
+
 #[handler]
 pub async fn update(
     req: &Request,
@@ -413,9 +425,7 @@ pub async fn update(
     Path(id): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    require_admin(&me)?;
-    check_csrf(req, Some(&form), &me)?;
-    let id = parse_id(&id)?;
+    let id = admin_change(req, &me, &form, &id)?;
     let r = users::update_profile(&state.db, id, form.get("nome"), Some(form.get("cpf")))
         .await
         .map_err(WebError::from);
@@ -431,9 +441,7 @@ pub async fn set_active(
     Path(id): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    require_admin(&me)?;
-    check_csrf(req, Some(&form), &me)?;
-    let id = parse_id(&id)?;
+    let id = admin_change(req, &me, &form, &id)?;
     let active = match form.get("ativo") {
         "sim" => true,
         "nao" => false,
@@ -468,9 +476,7 @@ pub async fn reset_password(
     Path(id): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    require_admin(&me)?;
-    check_csrf(req, Some(&form), &me)?;
-    let id = parse_id(&id)?;
+    let id = admin_change(req, &me, &form, &id)?;
     let target = users::find(&state.db, id).await?;
     let pw = password::generate();
     users::set_password(&state.db, &state.config.auth, id, &pw, true).await?;
@@ -500,9 +506,7 @@ pub async fn add_assignment(
     Path(id): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    require_admin(&me)?;
-    check_csrf(req, Some(&form), &me)?;
-    let id = parse_id(&id)?;
+    let id = admin_change(req, &me, &form, &id)?;
     users::find(&state.db, id).await?;
     let t = territory::load(&state.db).await?;
     let r = async {
@@ -529,9 +533,7 @@ pub async fn remove_assignment(
     Path(id): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    require_admin(&me)?;
-    check_csrf(req, Some(&form), &me)?;
-    let id = parse_id(&id)?;
+    let id = admin_change(req, &me, &form, &id)?;
     users::find(&state.db, id).await?;
     let r = async {
         let mut all = users::assignments(&state.db, id).await?;

@@ -11,7 +11,7 @@ use sistema_aps::backup::manifest::Scope;
 use sistema_aps::backup::{self, BackupError, RestoreOptions, inspect};
 use sistema_aps::config::Config;
 
-use crate::helpers::{Backend, Start, TestApp, TestDb, backends};
+use crate::helpers::{Backend, Start, TestApp, TestDb, backends, psql};
 
 /// A config for `url` whose backups go to `dir`.
 fn config(url: &str, dir: &Path) -> Config {
@@ -567,21 +567,6 @@ fn the_command_line_reports_with_exit_codes() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("soma de verificação"));
-}
-
-fn psql(db_url: &str, file: &str, vars: &[(&str, &str)]) {
-    let mut c = std::process::Command::new("psql");
-    c.arg(db_url)
-        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", file]);
-    for (k, v) in vars {
-        c.arg("-v").arg(format!("{k}={v}"));
-    }
-    let out = c.output().expect("psql is installed with PostgreSQL");
-    assert!(
-        out.status.success(),
-        "{file}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// Production on PostgreSQL: the app role (sql/postgres/app-role.sql) with the append-only

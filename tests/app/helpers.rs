@@ -394,3 +394,19 @@ pub fn text_of(el: &scraper::ElementRef) -> String {
 /// Makes sure the harness compiles the endpoint type once.
 #[allow(dead_code)]
 fn _assert_endpoint<E: Endpoint>(_: &E) {}
+
+/// Runs a SQL file with psql (installed with PostgreSQL) and `-v` variables; panics on error.
+pub fn psql(db_url: &str, file: &str, vars: &[(&str, &str)]) {
+    let mut c = std::process::Command::new("psql");
+    c.arg(db_url)
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", file]);
+    for (k, v) in vars {
+        c.arg("-v").arg(format!("{k}={v}"));
+    }
+    let out = c.output().expect("psql is installed with PostgreSQL");
+    assert!(
+        out.status.success(),
+        "{file}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

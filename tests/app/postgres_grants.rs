@@ -1,26 +1,9 @@
 //! The PostgreSQL role scripts: the app role reads the PEC, owns its schema, and may only
 //! append to the audit trail.
 
-use std::process::Command;
-
 use sea_orm::ConnectionTrait;
 
-use crate::helpers::{Backend, TestDb, backends};
-
-fn psql(admin_db_url: &str, file: &str, vars: &[(&str, &str)]) {
-    let mut c = Command::new("psql");
-    c.arg(admin_db_url)
-        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", file]);
-    for (k, v) in vars {
-        c.arg("-v").arg(format!("{k}={v}"));
-    }
-    let out = c.output().expect("psql is installed with PostgreSQL");
-    assert!(
-        out.status.success(),
-        "{file}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use crate::helpers::{Backend, TestDb, backends, psql};
 
 #[tokio::test]
 async fn the_app_role_appends_to_the_audit_trail_and_cannot_rewrite_it() {
