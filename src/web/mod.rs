@@ -2,6 +2,7 @@
 //! validate input and call the program modules; they never write SQL.
 
 pub mod admin;
+pub mod api_gate;
 pub mod assets;
 pub mod audit;
 pub mod error;
@@ -100,6 +101,7 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = poem::Response> {
         .at("/admin/usuarios/:id/perfis", poem::post(admin::add_assignment))
         .at("/admin/usuarios/:id/perfis/remover", poem::post(admin::remove_assignment))
         .at(paths::AUDIT, get(audit::trail))
+        .at("/api/*path", api_gate::fallback)
         .at(paths::AUDIT_CSV, get(audit::csv))
         .at(paths::HEALTH, get(health::health))
         .at(paths::READY, get(health::ready))
