@@ -426,6 +426,32 @@ async fn open_blocking(
         .map_err(|e| BackupError::Tool(format!("leitura interrompida: {e}")))?
 }
 
+/// Opens (checks, decrypts, unpacks) a backup in a private temporary directory under `dir`
+/// and refuses a backup of the other backend. The directory lives as long as the returned
+/// guard.
+async fn open_in(
+    dir: &Path,
+    file: &Path,
+    opts: &RestoreOptions,
+    backend: Backend,
+) -> Result<(tempfile::TempDir, archive::Opened), BackupError> {
+    let work = tempfile::Builder::new()
+        .prefix(".restore-")
+        .tempdir_in(dir)
+        .map_err(io_err(format!(
+            "não foi possível criar um diretório temporário em {}",
+            dir.display()
+        )))?;
+    let opened = open_blocking(
+        file.to_path_buf(),
+        opts.identity.clone(),
+        work.path().to_path_buf(),
+    )
+    .await?;
+    refuse_foreign(&opened.manifest, backend)?;
+    Ok((work, opened))
+}
+
 /// Restores `file` into the configured database.
 pub async fn restore(
     config: &Config,
@@ -451,20 +477,7 @@ pub async fn restore(
             if !opts.force && sqlite::has_tables(&target).await? {
                 return Err(not_empty(&target.display().to_string()));
             }
-            let work = tempfile::Builder::new()
-                .prefix(".restore-")
-                .tempdir_in(&parent)
-                .map_err(io_err(format!(
-                    "não foi possível criar um diretório temporário em {}",
-                    parent.display()
-                )))?;
-            let opened = open_blocking(
-                file.to_path_buf(),
-                opts.identity.clone(),
-                work.path().to_path_buf(),
-            )
-            .await?;
-            refuse_foreign(&opened.manifest, backend)?;
+            let (work, opened) = open_in(&parent, file, opts, backend).await?;
             let restored = work.path().join("restored.sqlite");
             let (src, dst) = (opened.payload.clone(), restored.clone());
             tokio::task::spawn_blocking(move || sqlite::gunzip(&src, &dst))
@@ -504,20 +517,7 @@ pub async fn restore(
             let conn = crate::db::connect(&config.database).await?;
             let dir = directory(config);
             ensure_private_dir(&dir)?;
-            let work = tempfile::Builder::new()
-                .prefix(".restore-")
-                .tempdir_in(&dir)
-                .map_err(io_err(format!(
-                    "não foi possível criar um diretório temporário em {}",
-                    dir.display()
-                )))?;
-            let opened = open_blocking(
-                file.to_path_buf(),
-                opts.identity.clone(),
-                work.path().to_path_buf(),
-            )
-            .await?;
-            refuse_foreign(&opened.manifest, backend)?;
+            let (work, opened) = open_in(&dir, file, opts, backend).await?;
             let existing =
                 postgres::prepare_target(&conn, opened.manifest.scope, opts.force).await?;
             conn.close().await?;
