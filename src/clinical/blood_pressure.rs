@@ -99,9 +99,72 @@ pub fn control_status(last: Option<(NaiveDate, Reading)>, today: NaiveDate) -> C
     }
 }
 
+/// Control status from the latest of two sources: the last office reading and the last home
+/// (MRPA) evaluation, which has its own threshold (< 130/80) and arrives already classified.
+/// The more recent one decides; on the same day the home evaluation wins (it summarises four
+/// days of readings). Either counts only within [`RECENT_READING_DAYS`].
+pub fn combined_status(
+    office: Option<(NaiveDate, Reading)>,
+    home: Option<(NaiveDate, bool)>,
+    today: NaiveDate,
+) -> ControlStatus {
+    match (office, home) {
+        (Some((office_day, _)), Some((home_day, controlled))) if home_day >= office_day => {
+            home_status(home_day, controlled, today)
+        }
+        (None, Some((home_day, controlled))) => home_status(home_day, controlled, today),
+        (office, _) => control_status(office, today),
+    }
+}
+
+fn home_status(day: NaiveDate, controlled: bool, today: NaiveDate) -> ControlStatus {
+    if (today - day).num_days() > RECENT_READING_DAYS {
+        ControlStatus::NoRecentReading
+    } else if controlled {
+        ControlStatus::Controlled
+    } else {
+        ControlStatus::Uncontrolled
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_latest_source_decides_and_home_wins_a_tie() {
+        let today = d(2026, 11, 29);
+        let high = Reading { systolic: 150, diastolic: 95 };
+        let ok = Reading { systolic: 120, diastolic: 70 };
+        // Office only, home only.
+        assert_eq!(combined_status(Some((d(2026, 11, 1), high)), None, today), ControlStatus::Uncontrolled);
+        assert_eq!(combined_status(None, Some((d(2026, 11, 1), true)), today), ControlStatus::Controlled);
+        assert_eq!(combined_status(None, None, today), ControlStatus::NoRecentReading);
+        // Home newer than office: home decides.
+        assert_eq!(
+            combined_status(Some((d(2026, 10, 1), high)), Some((d(2026, 11, 1), true)), today),
+            ControlStatus::Controlled
+        );
+        // Same day: home decides.
+        assert_eq!(
+            combined_status(Some((d(2026, 11, 1), ok)), Some((d(2026, 11, 1), false)), today),
+            ControlStatus::Uncontrolled
+        );
+        // Office newer: office decides.
+        assert_eq!(
+            combined_status(Some((d(2026, 11, 2), ok)), Some((d(2026, 11, 1), false)), today),
+            ControlStatus::Controlled
+        );
+        // A home evaluation 181 days old is not recent; 180 is.
+        assert_eq!(
+            combined_status(None, Some((d(2026, 6, 1), true)), today),
+            ControlStatus::NoRecentReading
+        );
+        assert_eq!(
+            combined_status(None, Some((d(2026, 6, 2), true)), today),
+            ControlStatus::Controlled
+        );
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()

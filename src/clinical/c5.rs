@@ -7,7 +7,7 @@
 //! does not. A local PEC sees only its own records, so the local score can only
 //! under-estimate the national one.
 
-use chrono::{Months, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate};
 
 /// One good practice of C5.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -151,9 +151,119 @@ pub fn assess(e: &Evidence, today: NaiveDate) -> Assessment {
     }
 }
 
+/// The four-month period (quadrimester: Jan–Apr, May–Aug, Sep–Dec) that contains `today`,
+/// as (first day, last day). NT 8/2026 consolidates results per quadrimester.
+pub fn quadrimester(today: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let first_month = (today.month0() / 4) * 4 + 1;
+    let start = NaiveDate::from_ymd_opt(today.year(), first_month, 1).unwrap_or(today);
+    let end = if first_month == 9 {
+        NaiveDate::from_ymd_opt(today.year(), 12, 31)
+    } else {
+        NaiveDate::from_ymd_opt(today.year(), first_month + 4, 1).and_then(|d| d.pred_opt())
+    }
+    .unwrap_or(today);
+    (start, end)
+}
+
+/// Month ends of the quadrimester of `today` up to `today` (the current month ends at
+/// `today`): the monthly results whose mean is the quadrimester result.
+pub fn month_ends(today: NaiveDate) -> Vec<NaiveDate> {
+    let (start, _) = quadrimester(today);
+    let mut out = Vec::new();
+    let mut month = start;
+    while month <= today {
+        let next = month
+            .checked_add_months(Months::new(1))
+            .unwrap_or(today);
+        let end = next.pred_opt().unwrap_or(today).min(today);
+        out.push(end);
+        if next <= month {
+            break;
+        }
+        month = next;
+    }
+    out
+}
+
+/// Where one practice stands for the current quadrimester.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    /// Met now and still met on the period's last day.
+    Covered,
+    /// Met now, but lapses on `lapses` (before the period ends): repeat by then.
+    Lapses { lapses: NaiveDate },
+    /// Not met: must happen by the period's last day to count.
+    Missing { by: NaiveDate },
+}
+
+/// For each practice, whether it stays met until the end of the quadrimester, lapses before
+/// it, or is missing (with the date by which it must happen).
+pub fn due_dates(e: &Evidence, today: NaiveDate) -> Vec<(Practice, Due)> {
+    let (_, end) = quadrimester(today);
+    let now = assess(e, today);
+    let at_end = assess(e, end);
+    Practice::ALL
+        .into_iter()
+        .map(|p| {
+            let due = if !now.met(p) {
+                Due::Missing { by: end }
+            } else if at_end.met(p) {
+                Due::Covered
+            } else {
+                // The first day it is no longer met.
+                let mut day = today;
+                while day < end && assess(e, day).met(p) {
+                    day = day.succ_opt().unwrap_or(end);
+                }
+                Due::Lapses { lapses: day }
+            };
+            (p, due)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quadrimesters_and_month_ends() {
+        assert_eq!(quadrimester(d(2026, 11, 29)), (d(2026, 9, 1), d(2026, 12, 31)));
+        assert_eq!(quadrimester(d(2026, 1, 1)), (d(2026, 1, 1), d(2026, 4, 30)));
+        assert_eq!(quadrimester(d(2026, 4, 30)), (d(2026, 1, 1), d(2026, 4, 30)));
+        assert_eq!(quadrimester(d(2026, 5, 1)), (d(2026, 5, 1), d(2026, 8, 31)));
+        assert_eq!(quadrimester(d(2026, 8, 31)), (d(2026, 5, 1), d(2026, 8, 31)));
+        assert_eq!(quadrimester(d(2026, 9, 1)), (d(2026, 9, 1), d(2026, 12, 31)));
+        assert_eq!(
+            month_ends(d(2026, 11, 29)),
+            vec![d(2026, 9, 30), d(2026, 10, 31), d(2026, 11, 29)]
+        );
+        assert_eq!(month_ends(d(2026, 9, 1)), vec![d(2026, 9, 1)]);
+        assert_eq!(month_ends(d(2028, 2, 29)), vec![d(2028, 1, 31), d(2028, 2, 29)]);
+    }
+
+    #[test]
+    fn due_dates_inside_the_quadrimester() {
+        let today = d(2026, 11, 29);
+        let e = Evidence {
+            // Six months back from 31 Dec is 30 Jun: a consultation on 1 Jul stays met.
+            last_consultation: Some(d(2026, 7, 1)),
+            // A reading on 1 Jun is met today (window from 29 May) but lapses before 31 Dec.
+            last_bp: Some(d(2026, 6, 1)),
+            anthropometry_days: vec![],
+            acs_visits: vec![],
+        };
+        let due = due_dates(&e, today);
+        assert_eq!(due[0], (Practice::Visit, Due::Covered));
+        assert_eq!(
+            due[1],
+            (Practice::BloodPressure, Due::Lapses { lapses: d(2026, 12, 2) })
+        );
+        assert_eq!(
+            due[2],
+            (Practice::Anthropometry, Due::Missing { by: d(2026, 12, 31) })
+        );
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()

@@ -2,6 +2,8 @@
 //! the configured time zone) when it needs one, and every threshold has a unit test.
 
 pub mod age;
+pub mod antihypertensives;
 pub mod blood_pressure;
 pub mod c5;
 pub mod codes;
+pub mod hiperdia;

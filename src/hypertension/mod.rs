@@ -1,7 +1,13 @@
 //! Hypertension program: who is hypertensive, how their blood pressure and the C5 good
-//! practices stand, and the worklist built from that.
+//! practices stand, the worklist built from that, and the follow-up the team records:
+//! actions (`actions`), treatment plan (`treatment`), the patient page (`patient`) and the
+//! read-model columns they keep current (`followup`).
 
+pub mod actions;
+pub mod followup;
+pub mod patient;
 pub mod read_model;
+pub mod treatment;
 pub mod worklist;
 
 /// Name of this program's read model in `read_model_status`.

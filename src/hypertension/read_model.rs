@@ -17,11 +17,16 @@ use sea_orm::{
     TransactionTrait, Value,
 };
 
-use crate::clinical::blood_pressure::{Reading, control_status};
+use crate::clinical::blood_pressure::{Reading, combined_status, control_status};
 use crate::clinical::c5::{self, Evidence};
 use crate::clinical::codes::{self, HYPERTENSION_C5};
 use crate::db::sql::{placeholders, statement};
-use crate::store::{hypertension_summary as summary, hypertension_team as team, read_model_status};
+use crate::store::{
+    hypertension_summary as summary, hypertension_team as team,
+    hypertension_team_month as team_month, read_model_status,
+};
+
+use super::followup;
 use crate::text::{digits, fold, normalize_cpf};
 
 /// What a refresh did.
@@ -74,6 +79,9 @@ async fn query(
 }
 
 struct Person {
+    /// CPF/CNS of the family head the registration names (for the household).
+    head_cpf: Option<String>,
+    head_cns: Option<String>,
     name: String,
     cns: Option<String>,
     cpf: Option<String>,
@@ -102,7 +110,8 @@ pub async fn refresh(db: &DatabaseConnection, today: NaiveDate) -> Result<Refres
         &format!(
             "{cte}
             SELECT c.co_seq_cidadao, c.no_cidadao, c.nu_cpf, c.nu_cns, c.dt_nascimento, c.no_sexo,
-                   ci.nu_micro_area, ci.st_ficha_inativa
+                   ci.nu_micro_area, ci.st_ficha_inativa, ci.nu_cpf_responsavel,
+                   ci.nu_cartao_sus_responsavel
             FROM h
             JOIN tb_cidadao c ON c.co_seq_cidadao = h.co_cidadao
             LEFT JOIN tb_cds_cad_individual ci
@@ -122,6 +131,13 @@ pub async fn refresh(db: &DatabaseConnection, today: NaiveDate) -> Result<Refres
         let sex: Option<String> = r.try_get("", "no_sexo")?;
         let micro: Option<String> = r.try_get("", "nu_micro_area")?;
         people.entry(id).or_insert(Person {
+            head_cpf: r
+                .try_get::<Option<String>>("", "nu_cpf_responsavel")?
+                .and_then(|s| normalize_cpf(&s)),
+            head_cns: r
+                .try_get::<Option<String>>("", "nu_cartao_sus_responsavel")?
+                .map(|s| digits(&s))
+                .filter(|s| !s.is_empty()),
             name: r.try_get::<String>("", "no_cidadao")?.trim().to_string(),
             cns: r
                 .try_get::<Option<String>>("", "nu_cns")?
@@ -319,7 +335,25 @@ pub async fn refresh(db: &DatabaseConnection, today: NaiveDate) -> Result<Refres
         }
     }
 
-    // 6. Assemble and replace the summary in one transaction.
+    // 6. Households: a person belongs to the current household of a family whose head is the
+    //    person or the head their registration names (by CPF or CNS), latest registration first.
+    let households = households(db).await?;
+    let address_of = |p: &Person| -> Option<Address> {
+        [
+            p.cpf.as_deref().and_then(|c| households.by_cpf.get(c)),
+            p.head_cpf.as_deref().and_then(|c| households.by_cpf.get(c)),
+            p.cns.as_deref().and_then(|c| households.by_cns.get(c)),
+            p.head_cns.as_deref().and_then(|c| households.by_cns.get(c)),
+        ]
+        .into_iter()
+        .flatten()
+        .max_by_key(|a| a.registered)
+        .cloned()
+    };
+
+    // 7. Assemble and replace the summary in one transaction.
+    let month_ends = c5::month_ends(today);
+    let mut months: BTreeMap<(String, NaiveDate), (i64, i64)> = BTreeMap::new();
     let mut models = Vec::with_capacity(people.len());
     for (id, p) in people {
         let Some(link) = links.remove(&id) else {
@@ -336,6 +370,12 @@ pub async fn refresh(db: &DatabaseConnection, today: NaiveDate) -> Result<Refres
             acs_visits: acs_visits.remove(&id).unwrap_or_default(),
         };
         let assessment = c5::assess(&evidence, today);
+        for end in &month_ends {
+            let e = months.entry((link.ine.clone(), *end)).or_default();
+            e.0 += 1;
+            e.1 += i64::from(c5::assess(&evidence, *end).points());
+        }
+        let address = address_of(&p);
         let search_text = [
             fold(&p.name),
             p.cns.clone().unwrap_or_default(),
@@ -365,6 +405,17 @@ pub async fn refresh(db: &DatabaseConnection, today: NaiveDate) -> Result<Refres
             c5_acs_visits: Set(assessment.acs_visits),
             c5_points: Set(i32::from(assessment.points())),
             as_of: Set(today),
+            next_action_type: Set(None),
+            next_action_due: Set(None),
+            pending_actions: Set(0),
+            in_treatment: Set(false),
+            treatment_text: Set(None),
+            home_control: Set(None),
+            home_date: Set(None),
+            cv_risk_band: Set(None),
+            household_street: Set(address.as_ref().map(|a| a.street.clone())),
+            household_number: Set(address.as_ref().and_then(|a| a.number.clone())),
+            household_district: Set(address.and_then(|a| a.district)),
         });
     }
     let rows = models.len();
@@ -382,7 +433,46 @@ pub async fn refresh(db: &DatabaseConnection, today: NaiveDate) -> Result<Refres
     }
 
     let txn = db.begin().await?;
+    // The follow-up columns come from the app's own tables, read inside the transaction so a
+    // write that committed before it is not lost.
+    let states = followup::load(&txn, None).await?;
+    for m in &mut models {
+        let Set(id) = m.co_seq_cidadao else { continue };
+        let Some(state) = states.get(&id) else {
+            continue;
+        };
+        let office = match (&m.last_bp_date, &m.last_bp_systolic, &m.last_bp_diastolic) {
+            (Set(d), Set(s), Set(di)) => followup::office_reading(*d, *s, *di),
+            _ => None,
+        };
+        m.control_status = Set(combined_status(office, state.home, today).key().to_string());
+        m.next_action_type = Set(state.next_action.as_ref().map(|(t, _)| t.clone()));
+        m.next_action_due = Set(state.next_action.as_ref().map(|(_, d)| *d));
+        m.pending_actions = Set(state.pending_actions);
+        m.in_treatment = Set(state.in_treatment());
+        m.treatment_text = Set(state.treatment_text());
+        m.home_control = Set(state
+            .home
+            .map(|(_, c)| if c { "controlled" } else { "uncontrolled" }.to_string()));
+        m.home_date = Set(state.home.map(|(d, _)| d));
+        m.cv_risk_band = Set(state.cv_risk_band.clone());
+    }
     summary::Entity::delete_many().exec(&txn).await?;
+    team_month::Entity::delete_many().exec(&txn).await?;
+    let month_rows: Vec<team_month::ActiveModel> = months
+        .into_iter()
+        .map(|((ine, end), (people, points))| team_month::ActiveModel {
+            nu_ine: Set(ine),
+            month_end: Set(end),
+            people: Set(people),
+            points: Set(points),
+        })
+        .collect();
+    let mut it = month_rows.into_iter().peekable();
+    while it.peek().is_some() {
+        let chunk: Vec<_> = it.by_ref().take(500).collect();
+        team_month::Entity::insert_many(chunk).exec(&txn).await?;
+    }
     team::Entity::delete_many().exec(&txn).await?;
     let team_rows: Vec<team::ActiveModel> = teams
         .into_iter()
@@ -416,6 +506,84 @@ pub async fn refresh(db: &DatabaseConnection, today: NaiveDate) -> Result<Refres
     .await?;
     txn.commit().await?;
     Ok(RefreshReport { rows, duration_ms })
+}
+
+/// A household address.
+#[derive(Debug, Clone)]
+struct Address {
+    street: String,
+    number: Option<String>,
+    district: Option<String>,
+    registered: Option<NaiveDateTime>,
+}
+
+struct Households {
+    by_cpf: HashMap<String, Address>,
+    by_cns: HashMap<String, Address>,
+}
+
+/// Current households by the CPF and CNS of their families' heads (families that moved out,
+/// `st_mudanca = 1`, excluded); the latest registration wins.
+async fn households(db: &DatabaseConnection) -> Result<Households, DbErr> {
+    let rows = query(
+        db,
+        "SELECT df.nu_cpf_cidadao, df.nu_cartao_sus, d.no_logradouro, d.nu_domicilio,
+                d.no_bairro, d.dt_cad_domiciliar, tl.no_tipo_logradouro
+         FROM tb_cds_domicilio_familia df
+         JOIN tb_cds_cad_domiciliar d ON d.co_seq_cds_cad_domiciliar = df.co_cds_cad_domiciliar
+         LEFT JOIN tb_tipo_logradouro tl ON tl.co_tipo_logradouro = d.tp_logradouro
+         WHERE df.st_mudanca = 0 AND d.st_versao_atual = 1",
+        vec![],
+    )
+    .await?;
+    let mut out = Households {
+        by_cpf: HashMap::new(),
+        by_cns: HashMap::new(),
+    };
+    for r in rows {
+        let street: Option<String> = r.try_get("", "no_logradouro")?;
+        let Some(street) = street.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()) else {
+            continue;
+        };
+        let kind: Option<String> = r.try_get("", "no_tipo_logradouro")?;
+        let address = Address {
+            street: match kind.map(|k| k.trim().to_string()).filter(|k| !k.is_empty()) {
+                Some(k) => format!("{k} {street}"),
+                None => street,
+            },
+            number: r
+                .try_get::<Option<String>>("", "nu_domicilio")?
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty()),
+            district: r
+                .try_get::<Option<String>>("", "no_bairro")?
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty()),
+            registered: r.try_get("", "dt_cad_domiciliar")?,
+        };
+        let keep = |map: &mut HashMap<String, Address>, key: String, a: &Address| {
+            match map.get(&key) {
+                Some(old) if old.registered >= a.registered => {}
+                _ => {
+                    map.insert(key, a.clone());
+                }
+            }
+        };
+        if let Some(cpf) = r
+            .try_get::<Option<String>>("", "nu_cpf_cidadao")?
+            .and_then(|c| normalize_cpf(&c))
+        {
+            keep(&mut out.by_cpf, cpf, &address);
+        }
+        if let Some(cns) = r
+            .try_get::<Option<String>>("", "nu_cartao_sus")?
+            .map(|c| digits(&c))
+            .filter(|c| !c.is_empty())
+        {
+            keep(&mut out.by_cns, cns, &address);
+        }
+    }
+    Ok(out)
 }
 
 /// Whether a PEC text measurement holds a positive number (`'72.5'`, `'72,5'`, `'165'`).

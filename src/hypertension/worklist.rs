@@ -8,6 +8,8 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect,
 };
 
+use chrono::NaiveDate;
+
 use crate::auth::Scope;
 use crate::clinical::blood_pressure::ControlStatus;
 use crate::clinical::c5::Practice;
@@ -31,10 +33,18 @@ pub enum Sort {
     LastBpAsc,
     /// Oldest people first.
     AgeDesc,
+    /// Earliest next action first (people with nothing pending last).
+    NextAction,
 }
 
 impl Sort {
-    pub const ALL: [Sort; 4] = [Sort::Name, Sort::PointsAsc, Sort::LastBpAsc, Sort::AgeDesc];
+    pub const ALL: [Sort; 5] = [
+        Sort::Name,
+        Sort::PointsAsc,
+        Sort::LastBpAsc,
+        Sort::AgeDesc,
+        Sort::NextAction,
+    ];
 
     pub fn key(self) -> &'static str {
         match self {
@@ -42,6 +52,7 @@ impl Sort {
             Sort::PointsAsc => "pontos",
             Sort::LastBpAsc => "afericao",
             Sort::AgeDesc => "idade",
+            Sort::NextAction => "proxima_acao",
         }
     }
 
@@ -51,6 +62,7 @@ impl Sort {
             Sort::PointsAsc => "Menos pontos C5 primeiro",
             Sort::LastBpAsc => "Aferição mais antiga primeiro",
             Sort::AgeDesc => "Mais idosos primeiro",
+            Sort::NextAction => "Próxima ação mais urgente primeiro",
         }
     }
 
@@ -86,6 +98,84 @@ impl Search {
     }
 }
 
+/// The status tabs of the list. Each is one condition on the read model, and its counter is
+/// the count of that same condition, so a tab's number is its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tab {
+    Controlled,
+    Uncontrolled,
+    NoRecentReading,
+    /// At least one pending follow-up action (any due date).
+    Pending,
+    /// The earliest pending action is due before today.
+    Overdue,
+    /// At least one active medication in the programme's treatment plan.
+    InTreatment,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 6] = [
+        Tab::Controlled,
+        Tab::Uncontrolled,
+        Tab::NoRecentReading,
+        Tab::Pending,
+        Tab::Overdue,
+        Tab::InTreatment,
+    ];
+
+    /// URL value (`situacao=`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Tab::Controlled => "controlada",
+            Tab::Uncontrolled => "nao_controlada",
+            Tab::NoRecentReading => "sem_afericao",
+            Tab::Pending => "acoes_pendentes",
+            Tab::Overdue => "acoes_atrasadas",
+            Tab::InTreatment => "em_tratamento",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Tab> {
+        Self::ALL.into_iter().find(|t| t.key() == key)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Tab::Controlled => "Pressão controlada",
+            Tab::Uncontrolled => "Pressão não controlada",
+            Tab::NoRecentReading => "Sem aferição recente",
+            Tab::Pending => "Ações pendentes",
+            Tab::Overdue => "Ações atrasadas",
+            Tab::InTreatment => "Em tratamento",
+        }
+    }
+
+    pub fn of_control(s: ControlStatus) -> Tab {
+        match s {
+            ControlStatus::Controlled => Tab::Controlled,
+            ControlStatus::Uncontrolled => Tab::Uncontrolled,
+            ControlStatus::NoRecentReading => Tab::NoRecentReading,
+        }
+    }
+
+    fn condition(self, today: NaiveDate) -> Condition {
+        use sea_orm::sea_query::ExprTrait;
+        let c = Condition::all();
+        match self {
+            Tab::Controlled => c.add(Column::ControlStatus.eq(ControlStatus::Controlled.key())),
+            Tab::Uncontrolled => {
+                c.add(Column::ControlStatus.eq(ControlStatus::Uncontrolled.key()))
+            }
+            Tab::NoRecentReading => {
+                c.add(Column::ControlStatus.eq(ControlStatus::NoRecentReading.key()))
+            }
+            Tab::Pending => c.add(Expr::col(Column::PendingActions).gt(0)),
+            Tab::Overdue => c.add(Expr::col(Column::NextActionDue).lt(today)),
+            Tab::InTreatment => c.add(Column::InTreatment.eq(true)),
+        }
+    }
+}
+
 /// Every filter of the list, already validated, and the user's scope (always applied).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filters {
@@ -94,8 +184,10 @@ pub struct Filters {
     pub team: Option<String>,
     pub micro_area: Option<String>,
     pub search: Option<Search>,
-    pub control: Option<ControlStatus>,
+    pub tab: Option<Tab>,
     pub missing: Option<Practice>,
+    /// The day "overdue" is measured against (in the configured zone).
+    pub today: NaiveDate,
 }
 
 impl Filters {
@@ -138,8 +230,8 @@ impl Filters {
 
     fn condition(&self) -> Condition {
         let mut c = self.base_condition();
-        if let Some(s) = self.control {
-            c = c.add(Column::ControlStatus.eq(s.key()));
+        if let Some(t) = self.tab {
+            c = c.add(t.condition(self.today));
         }
         c
     }
@@ -163,22 +255,28 @@ impl Default for PageRequest {
     }
 }
 
-/// The counters above the list.
+/// The counters of the tabs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counters {
     pub total: u64,
     pub controlled: u64,
     pub uncontrolled: u64,
     pub no_recent_reading: u64,
+    pub pending: u64,
+    pub overdue: u64,
+    pub in_treatment: u64,
 }
 
 impl Counters {
-    pub fn get(&self, s: Option<ControlStatus>) -> u64 {
-        match s {
+    pub fn get(&self, t: Option<Tab>) -> u64 {
+        match t {
             None => self.total,
-            Some(ControlStatus::Controlled) => self.controlled,
-            Some(ControlStatus::Uncontrolled) => self.uncontrolled,
-            Some(ControlStatus::NoRecentReading) => self.no_recent_reading,
+            Some(Tab::Controlled) => self.controlled,
+            Some(Tab::Uncontrolled) => self.uncontrolled,
+            Some(Tab::NoRecentReading) => self.no_recent_reading,
+            Some(Tab::Pending) => self.pending,
+            Some(Tab::Overdue) => self.overdue,
+            Some(Tab::InTreatment) => self.in_treatment,
         }
     }
 }
@@ -221,6 +319,9 @@ struct CountRow {
     controlled: Option<i64>,
     uncontrolled: Option<i64>,
     no_recent: Option<i64>,
+    pending: Option<i64>,
+    overdue: Option<i64>,
+    in_treatment: Option<i64>,
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -229,19 +330,23 @@ struct ScoreRow {
     points: Option<i64>,
 }
 
-/// `SUM(CASE WHEN control_status = 'key' THEN 1 ELSE 0 END)`, with the key bound.
-fn count_case(status: ControlStatus) -> Expr {
-    Func::sum(Expr::case(Column::ControlStatus.eq(status.key()), 1).finally(0)).into()
+/// `SUM(CASE WHEN <tab condition> THEN 1 ELSE 0 END)`, with its values bound.
+fn count_case(tab: Tab, today: NaiveDate) -> Expr {
+    Func::sum(Expr::case(tab.condition(today), 1).finally(0)).into()
 }
 
-/// Counters for the filters (control-status filter ignored: each counter is one status).
+/// Counters for the filters (tab ignored: each counter is one tab).
 pub async fn counters(db: &DatabaseConnection, filters: &Filters) -> Result<Counters, DbErr> {
+    let t = filters.today;
     let row = summary::Entity::find()
         .select_only()
         .column_as(Expr::cust("COUNT(*)"), "total")
-        .column_as(count_case(ControlStatus::Controlled), "controlled")
-        .column_as(count_case(ControlStatus::Uncontrolled), "uncontrolled")
-        .column_as(count_case(ControlStatus::NoRecentReading), "no_recent")
+        .column_as(count_case(Tab::Controlled, t), "controlled")
+        .column_as(count_case(Tab::Uncontrolled, t), "uncontrolled")
+        .column_as(count_case(Tab::NoRecentReading, t), "no_recent")
+        .column_as(count_case(Tab::Pending, t), "pending")
+        .column_as(count_case(Tab::Overdue, t), "overdue")
+        .column_as(count_case(Tab::InTreatment, t), "in_treatment")
         .filter(filters.base_condition())
         .into_model::<CountRow>()
         .one(db)
@@ -253,6 +358,9 @@ pub async fn counters(db: &DatabaseConnection, filters: &Filters) -> Result<Coun
             controlled: n(r.controlled.unwrap_or(0)),
             uncontrolled: n(r.uncontrolled.unwrap_or(0)),
             no_recent_reading: n(r.no_recent.unwrap_or(0)),
+            pending: n(r.pending.unwrap_or(0)),
+            overdue: n(r.overdue.unwrap_or(0)),
+            in_treatment: n(r.in_treatment.unwrap_or(0)),
         })
         .unwrap_or_default())
 }
@@ -308,6 +416,12 @@ fn ordered(q: sea_orm::Select<summary::Entity>, sort: Sort) -> sea_orm::Select<s
                 Order::Asc,
             )
             .order_by(Column::DtNascimento, Order::Asc),
+        Sort::NextAction => q
+            .order_by(
+                Expr::cust("CASE WHEN next_action_due IS NULL THEN 1 ELSE 0 END"),
+                Order::Asc,
+            )
+            .order_by(Column::NextActionDue, Order::Asc),
     };
     // Name, then id: a total order, so pages never overlap.
     q.order_by(Column::NoCidadao, Order::Asc)
@@ -321,7 +435,7 @@ pub async fn page(
     req: &PageRequest,
 ) -> Result<Page, DbErr> {
     let counters = counters(db, filters).await?;
-    let total = counters.get(filters.control);
+    let total = counters.get(filters.tab);
     let score = score(db, filters).await?;
     let rows = ordered(
         summary::Entity::find().filter(filters.condition()),

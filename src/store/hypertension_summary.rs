@@ -34,6 +34,24 @@ pub struct Model {
     pub c5_points: i32,
     /// The day the rules were evaluated for.
     pub as_of: Date,
+    /// The earliest pending follow-up action (an `ActionType` key) and its due date.
+    pub next_action_type: Option<String>,
+    pub next_action_due: Option<Date>,
+    pub pending_actions: i32,
+    /// Has an active medication in the programme's treatment plan.
+    pub in_treatment: bool,
+    /// Active medications, one per line ("Losartana 50 mg — 1 cp 2x/dia").
+    pub treatment_text: Option<String>,
+    /// Home (MRPA) control of the latest evaluation and its date.
+    pub home_control: Option<String>,
+    pub home_date: Option<Date>,
+    /// Band key of the latest cardiovascular-risk assessment.
+    pub cv_risk_band: Option<String>,
+    /// Address of the household of the current registration (street with its type, number,
+    /// neighbourhood), for the ACS list.
+    pub household_street: Option<String>,
+    pub household_number: Option<String>,
+    pub household_district: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

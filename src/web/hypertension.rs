@@ -10,9 +10,10 @@ use poem::{IntoResponse, Request, Response, handler};
 use crate::clinical::age;
 use crate::clinical::blood_pressure::ControlStatus;
 use crate::clinical::c5::{self, Practice};
+use crate::hypertension::followup;
 use crate::hypertension::worklist::{
     self, Filters, MAX_PAGE, MAX_SEARCH_CHARS, PER_PAGE_CHOICES, Page, PageRequest, Search, Sort,
-    TeamOption,
+    Tab, TeamOption,
 };
 use crate::store::hypertension_summary as summary;
 
@@ -23,25 +24,6 @@ use super::htmx::HxRequest;
 use super::layout;
 use super::session::{Auth, Client};
 use super::{AppState, format, paths};
-
-/// URL key of a control status.
-fn control_param(s: ControlStatus) -> &'static str {
-    match s {
-        ControlStatus::Controlled => "controlada",
-        ControlStatus::Uncontrolled => "nao_controlada",
-        ControlStatus::NoRecentReading => "sem_afericao",
-    }
-}
-
-fn control_from_param(v: &str) -> Option<ControlStatus> {
-    [
-        ControlStatus::Controlled,
-        ControlStatus::Uncontrolled,
-        ControlStatus::NoRecentReading,
-    ]
-    .into_iter()
-    .find(|s| control_param(*s) == v)
-}
 
 /// The list's query string, parsed and validated, with Portuguese messages for the person.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -81,9 +63,10 @@ impl ListQuery {
                         "A busca precisa de letras ou números: digite parte do nome, o CNS ou o CPF.",
                     )?);
                 }
-                "controle" if !v.is_empty() => {
-                    q.filters.control = Some(control_from_param(v).ok_or(
-                        "Situação da pressão desconhecida. Use controlada, nao_controlada ou sem_afericao.",
+                // `controle` is the name the first version used for the three BP tabs.
+                "situacao" | "controle" if !v.is_empty() => {
+                    q.filters.tab = Some(Tab::from_key(v).ok_or(
+                        "Situação desconhecida. Use controlada, nao_controlada, sem_afericao, acoes_pendentes, acoes_atrasadas ou em_tratamento.",
                     )?);
                 }
                 "pratica" if !v.is_empty() => {
@@ -129,8 +112,8 @@ impl ListQuery {
         if let Some(b) = &f.search {
             s.append_pair("busca", &b.raw);
         }
-        if let Some(c) = f.control {
-            s.append_pair("controle", control_param(c));
+        if let Some(t) = f.tab {
+            s.append_pair("situacao", t.key());
         }
         if let Some(p) = f.missing {
             s.append_pair("pratica", p.letter());
@@ -148,18 +131,31 @@ impl ListQuery {
     }
 
     fn href(&self) -> String {
+        self.href_at(paths::HYPERTENSION)
+    }
+
+    /// This view's filters on another path (exports, printing), without the page number.
+    pub fn href_at(&self, path: &str) -> String {
         let q = self.to_query();
         if q.is_empty() {
-            paths::HYPERTENSION.to_string()
+            path.to_string()
         } else {
-            format!("{}?{q}", paths::HYPERTENSION)
+            format!("{path}?{q}")
         }
     }
 
-    fn with_control(&self, c: Option<ControlStatus>) -> ListQuery {
+    fn with_tab(&self, t: Option<Tab>) -> ListQuery {
         let mut q = self.clone();
-        q.filters.control = c;
+        q.filters.tab = t;
         q.page.page = 1;
+        q
+    }
+
+    /// The same filters for every row (exports): first page, default page size.
+    pub fn for_export(&self) -> ListQuery {
+        let mut q = self.clone();
+        q.page.page = 1;
+        q.page.per_page = worklist::DEFAULT_PER_PAGE;
         q
     }
 
@@ -203,6 +199,7 @@ pub async fn list(
     let mut query =
         ListQuery::parse(req.uri().query().unwrap_or("")).map_err(WebError::BadRequest)?;
     query.filters.scope = scope.clone();
+    query.filters.today = state.today();
     let db = &state.db;
     let teams = worklist::teams(db, &scope).await?;
     let micro_areas = match &query.filters.team {
@@ -300,14 +297,8 @@ fn filters(v: &View) -> Markup {
                 input type="search" id="busca" name="busca" maxlength=(MAX_SEARCH_CHARS)
                     value=[f.search.as_ref().map(|s| s.raw.as_str())] autocomplete="off";
             }
-            div class="field" {
-                label for="controle" { "Pressão arterial" }
-                select id="controle" name="controle" {
-                    option value="" { "Todas" }
-                    @for s in [ControlStatus::Controlled, ControlStatus::Uncontrolled, ControlStatus::NoRecentReading] {
-                        option value=(control_param(s)) selected[f.control == Some(s)] { (s.label()) }
-                    }
-                }
+            @if let Some(t) = f.tab {
+                input type="hidden" name="situacao" value=(t.key());
             }
             div class="field" {
                 label for="pratica" { "Falta a boa prática" }
@@ -345,13 +336,13 @@ fn filters(v: &View) -> Markup {
 
 fn counters(v: &View) -> Markup {
     let c = &v.page.counters;
-    let active = v.query.filters.control;
-    let card = |status: Option<ControlStatus>, class: &str, label: &str| {
-        let n = c.get(status);
-        let is_active = active == status;
+    let active = v.query.filters.tab;
+    let card = |tab: Option<Tab>, class: &str, label: &str| {
+        let n = c.get(tab);
+        let is_active = active == tab;
         html! {
             a class=(format!("counter {class}{}", if is_active { " counter-active" } else { "" }))
-                href=(v.query.with_control(status).href())
+                href=(v.query.with_tab(tab).href())
                 aria-current=[is_active.then_some("true")] {
                 span class="counter-value" { (format::int(n)) }
                 span class="counter-label" { (label) }
@@ -367,9 +358,12 @@ fn counters(v: &View) -> Markup {
     html! {
         section class="counters" aria-label="Resumo" {
             (card(None, "", "Hipertensos"))
-            (card(Some(ControlStatus::Controlled), "counter-ok", "Pressão controlada"))
-            (card(Some(ControlStatus::Uncontrolled), "counter-bad", "Pressão não controlada"))
-            (card(Some(ControlStatus::NoRecentReading), "counter-warn", "Sem aferição recente"))
+            (card(Some(Tab::Controlled), "counter-ok", Tab::Controlled.label()))
+            (card(Some(Tab::Uncontrolled), "counter-bad", Tab::Uncontrolled.label()))
+            (card(Some(Tab::NoRecentReading), "counter-warn", Tab::NoRecentReading.label()))
+            (card(Some(Tab::Pending), "", Tab::Pending.label()))
+            (card(Some(Tab::Overdue), "counter-bad", Tab::Overdue.label()))
+            (card(Some(Tab::InTreatment), "counter-ok", Tab::InTreatment.label()))
             div class="counter counter-score" title=(c5::EDITION) {
                 span class="counter-value" {
                     @match v.page.score.mean() {
@@ -399,8 +393,23 @@ fn rows_section(v: &View) -> Markup {
                 }
             }
         } @else {
-            p class="result-summary" {
-                "Mostrando " (format::int(first)) "–" (format::int(last)) " de " (format::int(page.total))
+            div class="result-bar" {
+                p class="result-summary" {
+                    "Mostrando " (format::int(first)) "–" (format::int(last)) " de " (format::int(page.total))
+                }
+                p class="result-actions" {
+                    a class="button button-secondary" href=(v.query.for_export().href_at(paths::HYPERTENSION_CSV)) hx-boost="false" download { "Exportar CSV" }
+                    " "
+                    a class="button button-secondary" href=(v.query.for_export().href_at(paths::HYPERTENSION_XLSX)) hx-boost="false" download { "Exportar XLSX" }
+                    @if let (Some(team), Some(m)) = (&v.query.filters.team, &v.query.filters.micro_area) {
+                        " "
+                        a class="button button-secondary" href=(paths::acs_list(team, m)) hx-boost="false" { "Lista do ACS (microárea " (m) ")" }
+                    }
+                    @if let Some(team) = &v.query.filters.team {
+                        " "
+                        a class="button button-secondary" href=(paths::team_summary(team)) hx-boost="false" { "Resumo da equipe (C5)" }
+                    }
+                }
             }
             div class="table-wrap" tabindex="0" role="region" aria-label="Lista de hipertensos" {
                 table class="worklist" {
@@ -412,6 +421,8 @@ fn rows_section(v: &View) -> Markup {
                             th scope="col" class="num" { "Última PA" }
                             th scope="col" { "Situação da PA" }
                             th scope="col" { "Última consulta" }
+                            th scope="col" { "Tratamento" }
+                            th scope="col" { "Próxima ação" }
                             th scope="col" { "Boas práticas C5" }
                             th scope="col" class="num" { "Pontos C5" }
                         }
@@ -453,7 +464,7 @@ fn row(r: &summary::Model, today: chrono::NaiveDate) -> Markup {
     html! {
         tr {
             td {
-                span class="patient-name" { (r.no_cidadao) }
+                a class="patient-name" href=(paths::patient(r.co_seq_cidadao)) hx-boost="false" { (r.no_cidadao) }
                 span class="patient-meta" {
                     @if let Some(b) = r.dt_nascimento { (age::years(b, today)) " a" } @else { "idade ?" }
                     @if let Some(s) = &r.sexo { " · " (s) }
@@ -478,6 +489,25 @@ fn row(r: &summary::Model, today: chrono::NaiveDate) -> Markup {
             td { span class=(badge) { (status.label()) } }
             td {
                 @match r.last_visit_date { Some(d) => { (format::date(d)) } None => { "Sem registro" } }
+            }
+            td class="treatment" {
+                @match &r.treatment_text {
+                    Some(t) => { @for line in t.lines() { span class="treatment-line" { (line) } } }
+                    None => { span class="muted" { "Sem plano registrado" } }
+                }
+            }
+            td {
+                @match (&r.next_action_type, r.next_action_due) {
+                    (Some(t), Some(due)) => {
+                        span { (followup::action_label(t)) }
+                        @if due < today {
+                            span class="patient-meta overdue" { "Atrasada desde " (format::date(due)) }
+                        } @else {
+                            span class="patient-meta" { "Até " (format::date(due)) }
+                        }
+                    }
+                    _ => { span class="muted" { "A definir" } }
+                }
             }
             td {
                 ul class="practices" aria-label="Boas práticas C5" {
@@ -535,7 +565,7 @@ mod tests {
         let q = ListQuery::parse("equipe=0000000001&microarea=03&busca=Jos%C3%A9&controle=nao_controlada&pratica=b&ordem=pontos&page=2&per_page=50")
             .unwrap_or_default();
         assert_eq!(q.filters.team.as_deref(), Some("0000000001"));
-        assert_eq!(q.filters.control, Some(ControlStatus::Uncontrolled));
+        assert_eq!(q.filters.tab, Some(Tab::Uncontrolled));
         assert_eq!(q.filters.missing, Some(Practice::BloodPressure));
         assert_eq!(
             q.page,

@@ -1,0 +1,704 @@
+//! Follow-up actions: schedule, complete (with the clinical record each one carries),
+//! cancel and delete — every write scoped to the user's patients, validated before anything is
+//! saved, done in one transaction, and followed by the person's read-model refresh.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
+
+use crate::auth::Scope;
+use crate::clinical::cv_risk;
+use crate::clinical::exams::Analyte;
+use crate::clinical::hiperdia::{ActionType, RecordKind, Status, next_actions};
+use crate::clinical::mrpa::{self, Decision, HomeReading};
+use crate::store::{
+    hypertension_action as action, hypertension_cardiology as cardiology,
+    hypertension_cv_risk as risk, hypertension_exam_result as exam, hypertension_mrpa as mrpa_row,
+    hypertension_mrpa_reading as reading, hypertension_nutrition as nutrition,
+    hypertension_treatment_change as change,
+};
+
+use super::followup;
+use super::patient::{self, FieldError};
+
+/// Longest free text accepted in notes and records.
+pub const MAX_TEXT_CHARS: usize = 2000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    /// Unknown, or outside the user's scope (answered the same way).
+    #[error("não encontrado")]
+    NotFound,
+    #[error("dados inválidos")]
+    Invalid(Vec<FieldError>),
+    /// The action is no longer pending (already done or cancelled, e.g. a double submit).
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> ActionError {
+    ActionError::Invalid(vec![FieldError::new(field, message)])
+}
+
+/// Who is writing.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    pub user_id: i64,
+    pub scope: &'a Scope,
+}
+
+/// MRPA evaluation: the five days of home readings and the professional's decision.
+#[derive(Debug, Clone)]
+pub struct MrpaRecord {
+    pub first_day: NaiveDate,
+    pub readings: Vec<HomeReading>,
+    /// `None`: the protocol's suggestion.
+    pub decision: Option<Decision>,
+    pub analysis: Option<String>,
+}
+
+/// Kind of treatment adjustment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Adjustment {
+    DoseIncrease,
+    Switch,
+    Addition,
+}
+
+impl Adjustment {
+    pub const ALL: [Adjustment; 3] = [
+        Adjustment::DoseIncrease,
+        Adjustment::Switch,
+        Adjustment::Addition,
+    ];
+    pub fn key(self) -> &'static str {
+        match self {
+            Adjustment::DoseIncrease => "aumento_dose",
+            Adjustment::Switch => "troca",
+            Adjustment::Addition => "adicao",
+        }
+    }
+    pub fn from_key(key: &str) -> Option<Adjustment> {
+        Self::ALL.into_iter().find(|a| a.key() == key)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Adjustment::DoseIncrease => "Aumento de dose",
+            Adjustment::Switch => "Troca de medicamento",
+            Adjustment::Addition => "Adição de medicamento",
+        }
+    }
+}
+
+/// Cardiology consultation modality.
+pub const MODALITIES: [(&str, &str); 3] = [
+    ("presencial", "Presencial"),
+    ("telemedicina", "Telemedicina"),
+    ("outro", "Outro"),
+];
+
+/// The clinical record an action carries when completed.
+#[derive(Debug, Clone)]
+pub enum Record {
+    None,
+    Mrpa(MrpaRecord),
+    TreatmentChange {
+        adjustment: Adjustment,
+        new_medications: Option<String>,
+    },
+    Exams {
+        collected_on: NaiveDate,
+        values: Vec<(Analyte, f64)>,
+    },
+    CvRisk(cv_risk::Inputs),
+    Nutrition {
+        weight_kg: f64,
+        height_cm: Option<f64>,
+        waist_cm: Option<f64>,
+        guidance: Option<String>,
+    },
+    Cardiology {
+        professional: Option<String>,
+        modality: Option<String>,
+        consultation: Option<String>,
+        recommendations: Option<String>,
+    },
+}
+
+impl Record {
+    fn kind(&self) -> RecordKind {
+        match self {
+            Record::None => RecordKind::None,
+            Record::Mrpa(_) => RecordKind::Mrpa,
+            Record::TreatmentChange { .. } => RecordKind::TreatmentChange,
+            Record::Exams { .. } => RecordKind::Exams,
+            Record::CvRisk(_) => RecordKind::CvRisk,
+            Record::Nutrition { .. } => RecordKind::Nutrition,
+            Record::Cardiology { .. } => RecordKind::Cardiology,
+        }
+    }
+}
+
+/// A completion request.
+#[derive(Debug, Clone)]
+pub struct Completion {
+    pub action_type: ActionType,
+    /// The pending action being completed; `None` records the action now (completing the
+    /// earliest pending one of that type, if any).
+    pub action_id: Option<i64>,
+    pub done_on: NaiveDate,
+    pub notes: Option<String>,
+    pub record: Record,
+}
+
+/// What a completion did.
+#[derive(Debug, Clone)]
+pub struct Completed {
+    pub action_id: i64,
+    pub person: i64,
+    pub scheduled: Vec<(ActionType, NaiveDate)>,
+}
+
+/// Trims free text; empty is `None`; too long is an error for `field`.
+pub fn clean_text(field: &str, text: Option<&str>) -> Result<Option<String>, FieldError> {
+    let Some(t) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if t.chars().count() > MAX_TEXT_CHARS {
+        return Err(FieldError::new(
+            field,
+            format!("Use no máximo {MAX_TEXT_CHARS} caracteres."),
+        ));
+    }
+    Ok(Some(t.to_string()))
+}
+
+fn check_text(errors: &mut Vec<FieldError>, field: &str, text: &Option<String>) {
+    if let Err(e) = clean_text(field, text.as_deref()) {
+        errors.push(e);
+    }
+}
+
+/// Validates the completion against `today` and the action type; nothing is written.
+pub fn validate(c: &Completion, today: NaiveDate) -> Result<(), ActionError> {
+    let mut errors = Vec::new();
+    if c.done_on > today {
+        errors.push(FieldError::new(
+            "data",
+            "A data de realização não pode estar no futuro.",
+        ));
+    }
+    check_text(&mut errors, "observacoes", &c.notes);
+    if c.record.kind() != c.action_type.record_kind() {
+        errors.push(FieldError::new(
+            "acao",
+            "Os dados enviados não correspondem ao tipo de ação.",
+        ));
+    }
+    match &c.record {
+        Record::Mrpa(m) => {
+            if m.first_day > c.done_on {
+                errors.push(FieldError::new(
+                    "inicio_mrpa",
+                    "O primeiro dia do MRPA não pode ser posterior à avaliação.",
+                ));
+            }
+            if let Err(e) = mrpa::summarize(&m.readings) {
+                errors.push(FieldError::new("leituras", e.message()));
+            }
+            check_text(&mut errors, "analise", &m.analysis);
+        }
+        Record::TreatmentChange {
+            new_medications, ..
+        } => check_text(&mut errors, "novos_medicamentos", new_medications),
+        Record::Exams {
+            collected_on,
+            values,
+        } => {
+            if *collected_on > today {
+                errors.push(FieldError::new(
+                    "data_coleta",
+                    "A data da coleta não pode estar no futuro.",
+                ));
+            }
+            if values.is_empty() {
+                errors.push(FieldError::new(
+                    "exames",
+                    "Informe pelo menos um resultado de exame.",
+                ));
+            }
+            for (a, v) in values {
+                if !a.plausible().contains(v) {
+                    errors.push(FieldError::new(a.key(), "Valor fora da faixa aceita."));
+                }
+            }
+        }
+        Record::CvRisk(inputs) => {
+            if let Err(e) = cv_risk::assess(inputs) {
+                errors.push(FieldError::new("rcv", e.message()));
+            }
+        }
+        Record::Nutrition {
+            weight_kg,
+            height_cm,
+            waist_cm,
+            guidance,
+        } => {
+            if !(2.0..=400.0).contains(weight_kg) {
+                errors.push(FieldError::new("peso", "Peso deve estar entre 2 e 400 kg."));
+            }
+            if height_cm.is_some_and(|h| !(40.0..=250.0).contains(&h)) {
+                errors.push(FieldError::new(
+                    "altura",
+                    "Altura deve estar entre 40 e 250 cm.",
+                ));
+            }
+            if waist_cm.is_some_and(|w| !(30.0..=250.0).contains(&w)) {
+                errors.push(FieldError::new(
+                    "circunferencia",
+                    "Circunferência abdominal deve estar entre 30 e 250 cm.",
+                ));
+            }
+            check_text(&mut errors, "orientacoes", guidance);
+        }
+        Record::Cardiology {
+            professional,
+            modality,
+            consultation,
+            recommendations,
+        } => {
+            check_text(&mut errors, "profissional", professional);
+            check_text(&mut errors, "consulta", consultation);
+            check_text(&mut errors, "recomendacoes", recommendations);
+            if modality
+                .as_deref()
+                .is_some_and(|m| !MODALITIES.iter().any(|(k, _)| *k == m))
+            {
+                errors.push(FieldError::new("modalidade", "Modalidade desconhecida."));
+            }
+            if c.action_type == ActionType::RecordCardiology {
+                if consultation.is_none() {
+                    errors.push(FieldError::new(
+                        "consulta",
+                        "Descreva a consulta de cardiologia.",
+                    ));
+                }
+                if recommendations.is_none() {
+                    errors.push(FieldError::new(
+                        "recomendacoes",
+                        "Informe as recomendações da cardiologia.",
+                    ));
+                }
+            }
+        }
+        Record::None => {}
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ActionError::Invalid(errors))
+    }
+}
+
+fn now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+/// Schedules a pending action. Refuses a second pending action of the same type.
+pub async fn schedule(
+    db: &DatabaseConnection,
+    actor: Actor<'_>,
+    person: i64,
+    action_type: ActionType,
+    due: NaiveDate,
+    notes: Option<String>,
+    today: NaiveDate,
+) -> Result<i64, ActionError> {
+    patient::find_in_scope(db, actor.scope, person)
+        .await?
+        .ok_or(ActionError::NotFound)?;
+    let notes = clean_text("observacoes", notes.as_deref()).map_err(|e| ActionError::Invalid(vec![e]))?;
+    if due < today {
+        return Err(invalid(
+            "data",
+            "A data prevista não pode ser anterior a hoje.",
+        ));
+    }
+    let txn = db.begin().await?;
+    if pending_of(&txn, person, action_type).await?.is_some() {
+        return Err(ActionError::Conflict(format!(
+            "Já existe uma ação pendente \"{}\" para esta pessoa.",
+            action_type.label()
+        )));
+    }
+    let id = insert(&txn, actor, person, action_type, Status::Pending, due, None, notes).await?;
+    followup::refresh_person(&txn, person, today).await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+async fn pending_of(
+    db: &impl ConnectionTrait,
+    person: i64,
+    t: ActionType,
+) -> Result<Option<action::Model>, DbErr> {
+    action::Entity::find()
+        .filter(action::Column::CoCidadao.eq(person))
+        .filter(action::Column::ActionType.eq(t.key()))
+        .filter(action::Column::Status.eq(Status::Pending.key()))
+        .order_by_asc(action::Column::DueDate)
+        .order_by_asc(action::Column::Id)
+        .one(db)
+        .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert(
+    db: &impl ConnectionTrait,
+    actor: Actor<'_>,
+    person: i64,
+    t: ActionType,
+    status: Status,
+    due: NaiveDate,
+    origin: Option<i64>,
+    notes: Option<String>,
+) -> Result<i64, DbErr> {
+    let done = status == Status::Done;
+    let m = action::ActiveModel {
+        co_cidadao: Set(person),
+        action_type: Set(t.key().to_string()),
+        status: Set(status.key().to_string()),
+        due_date: Set(due),
+        done_date: Set(done.then_some(due)),
+        origin_id: Set(origin),
+        notes: Set(notes),
+        cancel_reason: Set(None),
+        created_by: Set(actor.user_id),
+        done_by: Set(done.then_some(actor.user_id)),
+        created_at: Set(now()),
+        updated_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(m.id)
+}
+
+/// Completes a pending action (or records one done now) with its record, and schedules what
+/// follows — once: the pending→done transition is a conditional update, so a double submit
+/// finds nothing left to complete.
+pub async fn complete(
+    db: &DatabaseConnection,
+    actor: Actor<'_>,
+    person: i64,
+    c: Completion,
+    today: NaiveDate,
+) -> Result<Completed, ActionError> {
+    let summary = patient::find_in_scope(db, actor.scope, person)
+        .await?
+        .ok_or(ActionError::NotFound)?;
+    validate(&c, today)?;
+    let notes = clean_text("observacoes", c.notes.as_deref()).map_err(|e| ActionError::Invalid(vec![e]))?;
+    let txn = db.begin().await?;
+    let target = match c.action_id {
+        Some(id) => {
+            let a = action::Entity::find_by_id(id)
+                .one(&txn)
+                .await?
+                .filter(|a| a.co_cidadao == person)
+                .ok_or(ActionError::NotFound)?;
+            if a.action_type != c.action_type.key() {
+                return Err(invalid("acao", "Os dados enviados não correspondem ao tipo de ação."));
+            }
+            Some(a)
+        }
+        None => pending_of(&txn, person, c.action_type).await?,
+    };
+    let id = match target {
+        Some(a) => {
+            let res = action::Entity::update_many()
+                .col_expr(action::Column::Status, Status::Done.key().into())
+                .col_expr(action::Column::DoneDate, Some(c.done_on).into())
+                .col_expr(action::Column::DoneBy, Some(actor.user_id).into())
+                .col_expr(
+                    action::Column::Notes,
+                    notes.clone().or(a.notes.clone()).into(),
+                )
+                .col_expr(action::Column::UpdatedAt, now().into())
+                .filter(action::Column::Id.eq(a.id))
+                .filter(action::Column::Status.eq(Status::Pending.key()))
+                .exec(&txn)
+                .await?;
+            if res.rows_affected != 1 {
+                return Err(ActionError::Conflict(
+                    "Esta ação já foi concluída ou cancelada.".to_string(),
+                ));
+            }
+            a.id
+        }
+        None => {
+            insert(
+                &txn,
+                actor,
+                person,
+                c.action_type,
+                Status::Done,
+                c.done_on,
+                None,
+                notes,
+            )
+            .await?
+        }
+    };
+    let decision = write_record(&txn, id, person, &c.record, &summary).await?;
+    let mut scheduled = Vec::new();
+    for (next, due) in next_actions(c.action_type, decision, c.done_on) {
+        // An action of that type already pending (scheduled by hand) is not doubled.
+        if pending_of(&txn, person, next).await?.is_some() {
+            continue;
+        }
+        insert(&txn, actor, person, next, Status::Pending, due, Some(id), None).await?;
+        scheduled.push((next, due));
+    }
+    followup::refresh_person(&txn, person, today).await?;
+    txn.commit().await?;
+    Ok(Completed {
+        action_id: id,
+        person,
+        scheduled,
+    })
+}
+
+/// Writes the record of a completed action; returns the MRPA decision when there is one.
+async fn write_record(
+    txn: &DatabaseTransaction,
+    action_id: i64,
+    person: i64,
+    record: &Record,
+    summary: &crate::store::hypertension_summary::Model,
+) -> Result<Option<Decision>, ActionError> {
+    let _ = summary;
+    match record {
+        Record::None => Ok(None),
+        Record::Mrpa(m) => {
+            let s = mrpa::summarize(&m.readings).map_err(|e| invalid("leituras", e.message()))?;
+            let decision = m.decision.unwrap_or_else(|| mrpa::suggested_decision(&s));
+            let row = mrpa_row::ActiveModel {
+                action_id: Set(action_id),
+                co_cidadao: Set(person),
+                first_day: Set(m.first_day),
+                mean_systolic: Set(s.mean_systolic),
+                mean_diastolic: Set(s.mean_diastolic),
+                valid_readings: Set(i32::try_from(s.valid_readings).unwrap_or(i32::MAX)),
+                control: Set(match s.control {
+                    mrpa::HomeControl::Controlled => "controlled",
+                    mrpa::HomeControl::Uncontrolled => "uncontrolled",
+                }
+                .to_string()),
+                decision: Set(decision.key().to_string()),
+                analysis: Set(m.analysis.clone()),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+            let readings: Vec<reading::ActiveModel> = m
+                .readings
+                .iter()
+                .map(|r| reading::ActiveModel {
+                    mrpa_id: Set(row.id),
+                    day: Set(i32::from(r.day)),
+                    period: Set(r.period.key().to_string()),
+                    seq: Set(i32::from(r.seq)),
+                    systolic: Set(r.systolic),
+                    diastolic: Set(r.diastolic),
+                    ..Default::default()
+                })
+                .collect();
+            if !readings.is_empty() {
+                reading::Entity::insert_many(readings).exec(txn).await?;
+            }
+            Ok(Some(decision))
+        }
+        Record::TreatmentChange {
+            adjustment,
+            new_medications,
+        } => {
+            change::ActiveModel {
+                action_id: Set(action_id),
+                co_cidadao: Set(person),
+                adjustment: Set(adjustment.key().to_string()),
+                new_medications: Set(new_medications.clone()),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+            Ok(None)
+        }
+        Record::Exams {
+            collected_on,
+            values,
+        } => {
+            let rows: Vec<exam::ActiveModel> = values
+                .iter()
+                .map(|(a, v)| exam::ActiveModel {
+                    action_id: Set(action_id),
+                    co_cidadao: Set(person),
+                    analyte: Set(a.key().to_string()),
+                    value: Set(*v),
+                    collected_on: Set(*collected_on),
+                    ..Default::default()
+                })
+                .collect();
+            exam::Entity::insert_many(rows).exec(txn).await?;
+            Ok(None)
+        }
+        Record::CvRisk(inputs) => {
+            let a = cv_risk::assess(inputs).map_err(|e| invalid("rcv", e.message()))?;
+            risk::ActiveModel {
+                action_id: Set(action_id),
+                co_cidadao: Set(person),
+                age: Set(i32::try_from(inputs.age).unwrap_or(i32::MAX)),
+                sex: Set(inputs.sex.key().to_string()),
+                smoker: Set(inputs.smoker),
+                diabetes: Set(inputs.diabetes),
+                systolic: Set(inputs.systolic),
+                total_cholesterol: Set(inputs.total_cholesterol_mg_dl),
+                bmi: Set(inputs.bmi),
+                method: Set(a.method.key().to_string()),
+                percent: Set(a.percent),
+                band: Set(a.band.key().to_string()),
+                chart_edition: Set(cv_risk::CHART_EDITION.to_string()),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+            Ok(None)
+        }
+        Record::Nutrition {
+            weight_kg,
+            height_cm,
+            waist_cm,
+            guidance,
+        } => {
+            let bmi = height_cm.map(|h| {
+                let m = h / 100.0;
+                ((weight_kg / (m * m)) * 10.0).round() / 10.0
+            });
+            nutrition::ActiveModel {
+                action_id: Set(action_id),
+                co_cidadao: Set(person),
+                weight_kg: Set(*weight_kg),
+                height_cm: Set(*height_cm),
+                bmi: Set(bmi),
+                waist_cm: Set(*waist_cm),
+                guidance: Set(guidance.clone()),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+            Ok(None)
+        }
+        Record::Cardiology {
+            professional,
+            modality,
+            consultation,
+            recommendations,
+        } => {
+            cardiology::ActiveModel {
+                action_id: Set(action_id),
+                co_cidadao: Set(person),
+                professional: Set(professional.clone()),
+                modality: Set(modality.clone()),
+                consultation: Set(consultation.clone()),
+                recommendations: Set(recommendations.clone()),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+            Ok(None)
+        }
+    }
+}
+
+/// Loads an action of a person in scope.
+pub async fn find(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    id: i64,
+) -> Result<action::Model, ActionError> {
+    let a = action::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ActionError::NotFound)?;
+    patient::find_in_scope(db, scope, a.co_cidadao)
+        .await?
+        .ok_or(ActionError::NotFound)?;
+    Ok(a)
+}
+
+/// Cancels a pending action (it stays in the timeline as cancelled, with the reason).
+pub async fn cancel(
+    db: &DatabaseConnection,
+    actor: Actor<'_>,
+    id: i64,
+    reason: Option<String>,
+    today: NaiveDate,
+) -> Result<i64, ActionError> {
+    let a = find(db, actor.scope, id).await?;
+    let reason = clean_text("motivo", reason.as_deref()).map_err(|e| ActionError::Invalid(vec![e]))?;
+    let txn = db.begin().await?;
+    let res = action::Entity::update_many()
+        .col_expr(action::Column::Status, Status::Cancelled.key().into())
+        .col_expr(action::Column::CancelReason, reason.into())
+        .col_expr(action::Column::DoneBy, Some(actor.user_id).into())
+        .col_expr(action::Column::UpdatedAt, now().into())
+        .filter(action::Column::Id.eq(id))
+        .filter(action::Column::Status.eq(Status::Pending.key()))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(ActionError::Conflict(
+            "Só uma ação pendente pode ser cancelada.".to_string(),
+        ));
+    }
+    followup::refresh_person(&txn, a.co_cidadao, today).await?;
+    txn.commit().await?;
+    Ok(a.co_cidadao)
+}
+
+/// Deletes an action entered by mistake: its record goes with it, and so do the pending
+/// actions it scheduled (and theirs); actions already done or cancelled that it led to stay
+/// in the history, detached. Never fails on a foreign key.
+pub async fn delete(
+    db: &DatabaseConnection,
+    actor: Actor<'_>,
+    id: i64,
+    today: NaiveDate,
+) -> Result<i64, ActionError> {
+    let a = find(db, actor.scope, id).await?;
+    let txn = db.begin().await?;
+    let mut doomed = vec![a.id];
+    let mut frontier = vec![a.id];
+    while let Some(parent) = frontier.pop() {
+        let children = action::Entity::find()
+            .filter(action::Column::OriginId.eq(parent))
+            .filter(action::Column::Status.eq(Status::Pending.key()))
+            .all(&txn)
+            .await?;
+        for c in children {
+            doomed.push(c.id);
+            frontier.push(c.id);
+        }
+    }
+    // Children first, so the SET NULL of the remaining ones never points at a deleted row.
+    for id in doomed.iter().rev() {
+        action::Entity::delete_by_id(*id).exec(&txn).await?;
+    }
+    followup::refresh_person(&txn, a.co_cidadao, today).await?;
+    txn.commit().await?;
+    Ok(a.co_cidadao)
+}

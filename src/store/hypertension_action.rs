@@ -1,0 +1,32 @@
+//! A follow-up action of the hypertension programme (pending, done or cancelled).
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "hypertension_action")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// `tb_cidadao.co_seq_cidadao`.
+    pub co_cidadao: i64,
+    /// A [`crate::hypertension::actions::ActionType`] key.
+    pub action_type: String,
+    /// `pending`, `done` or `cancelled`.
+    pub status: String,
+    /// When it is due (for a done action, when it was scheduled).
+    pub due_date: Date,
+    pub done_date: Option<Date>,
+    /// The action whose completion created this one.
+    pub origin_id: Option<i64>,
+    pub notes: Option<String>,
+    pub cancel_reason: Option<String>,
+    pub created_by: i64,
+    pub done_by: Option<i64>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
