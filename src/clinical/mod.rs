@@ -5,3 +5,8 @@ pub mod age;
 pub mod blood_pressure;
 pub mod c5;
 pub mod codes;
+pub mod cv_risk;
+pub mod exams;
+pub mod kidney;
+pub mod mrpa;
+pub mod sex;
