@@ -38,13 +38,18 @@ pub fn medication_line(name: &str, dose: i32, frequency: i32) -> String {
     format!("{name} — {dose} cp {frequency}x/dia")
 }
 
+/// Runs `sql`, replacing `/*person*/` with a filter on `column` when one person is asked for.
 async fn rows(
     db: &impl ConnectionTrait,
     sql: &str,
+    column: &str,
     person: Option<i64>,
 ) -> Result<Vec<QueryResult>, DbErr> {
     let (sql, values): (String, Vec<Value>) = match person {
-        Some(id) => (sql.replace("/*person*/", "AND co_cidadao = ?"), vec![id.into()]),
+        Some(id) => (
+            sql.replace("/*person*/", &format!("AND {column} = ?")),
+            vec![id.into()],
+        ),
         None => (sql.replace("/*person*/", ""), vec![]),
     };
     db.query_all_raw(statement(db.get_database_backend(), &sql, values))
@@ -61,6 +66,7 @@ pub async fn load(
         db,
         "SELECT co_cidadao, action_type, due_date FROM hypertension_action
          WHERE status = 'pending' /*person*/ ORDER BY co_cidadao, due_date, id",
+        "co_cidadao",
         person,
     )
     .await?
@@ -75,6 +81,7 @@ pub async fn load(
         db,
         "SELECT co_cidadao, name, dose, frequency FROM hypertension_medication
          WHERE status = 'active' /*person*/ ORDER BY co_cidadao, name, id",
+        "co_cidadao",
         person,
     )
     .await?
@@ -92,6 +99,7 @@ pub async fn load(
         "SELECT m.co_cidadao, a.done_date, m.control FROM hypertension_mrpa m
          JOIN hypertension_action a ON a.id = m.action_id
          WHERE a.status = 'done' /*person*/ ORDER BY m.co_cidadao, a.done_date, m.id",
+        "m.co_cidadao",
         person,
     )
     .await?
@@ -108,6 +116,7 @@ pub async fn load(
         "SELECT r.co_cidadao, r.band FROM hypertension_cv_risk r
          JOIN hypertension_action a ON a.id = r.action_id
          WHERE a.status = 'done' /*person*/ ORDER BY r.co_cidadao, a.done_date, r.id",
+        "r.co_cidadao",
         person,
     )
     .await?

@@ -3,10 +3,12 @@
 //! actions (`actions`), treatment plan (`treatment`), the patient page (`patient`) and the
 //! read-model columns they keep current (`followup`).
 
+pub mod acs;
 pub mod actions;
 pub mod followup;
 pub mod patient;
 pub mod read_model;
+pub mod team;
 pub mod treatment;
 pub mod worklist;
 

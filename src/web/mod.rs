@@ -10,6 +10,7 @@ pub mod format;
 pub mod health;
 pub mod htmx;
 pub mod hypertension;
+pub mod hypertension_reports;
 pub mod layout;
 pub mod login;
 pub mod paths;
@@ -93,6 +94,8 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = poem::Response> {
         .at(paths::LOGOUT, poem::post(login::logout))
         .at(paths::PASSWORD, get(login::password_page).post(login::password_submit))
         .at(paths::HYPERTENSION, get(hypertension::list))
+        .at(paths::HYPERTENSION_ACS, get(hypertension_reports::acs_list))
+        .at(paths::HYPERTENSION_TEAM, get(hypertension_reports::team_summary))
         .at(paths::ADMIN_USERS, get(admin::list))
         .at(paths::ADMIN_NEW_USER, get(admin::new_form).post(admin::create))
         .at("/admin/usuarios/:id", get(admin::edit).post(admin::update))

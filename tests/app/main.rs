@@ -5,6 +5,7 @@ mod auth;
 mod backup;
 mod cli;
 mod fixture;
+mod followup;
 mod health;
 mod helpers;
 mod hypertension;

@@ -1,0 +1,373 @@
+//! The follow-up workflow through the program module, as seen by the worklist: tabs and their
+//! counters after each write, the latest home evaluation deciding control, completion once,
+//! deletion without foreign-key failures, the ACS list and the team summary.
+
+use chrono::{Duration, NaiveDate};
+use sistema_aps::auth::Role;
+use sistema_aps::clinical::hiperdia::ActionType;
+use sistema_aps::clinical::mrpa::{Decision, HomeReading, Period};
+use sistema_aps::hypertension::actions::{
+    self, ActionError, Actor, Completion, MrpaRecord, Record,
+};
+use sistema_aps::hypertension::treatment::{self, NewMedication};
+
+use crate::fixture::{Fixture, Person, TEAM_A, TEAM_B};
+use crate::helpers::{Start, TestApp, assignment, backends, body, html, select, text_of};
+
+fn counter(page: &str, label: &str) -> u64 {
+    let doc = html(page);
+    select(&doc, ".counters a.counter")
+        .iter()
+        .map(text_of)
+        .find(|t| t.contains(label))
+        .and_then(|t| t.split_whitespace().next().map(|n| n.replace('.', "")))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no counter {label}"))
+}
+
+fn names(page: &str) -> Vec<String> {
+    let doc = html(page);
+    select(&doc, "table.worklist tbody tr .patient-name")
+        .iter()
+        .map(text_of)
+        .collect()
+}
+
+/// Readings for five days, every slot, day 1 at `first` and days 2–5 at `rest`.
+fn readings(first: (i32, i32), rest: (i32, i32)) -> Vec<HomeReading> {
+    let mut out = Vec::new();
+    for day in 1..=5u8 {
+        for period in [Period::Morning, Period::Evening] {
+            for seq in 1..=3u8 {
+                let (s, d) = if day == 1 { first } else { rest };
+                out.push(HomeReading {
+                    day,
+                    period,
+                    seq,
+                    systolic: s,
+                    diastolic: d,
+                });
+            }
+        }
+    }
+    out
+}
+
+async fn pending_id(db: &sea_orm::DatabaseConnection, person: i64, t: ActionType) -> i64 {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use sistema_aps::store::hypertension_action as action;
+    action::Entity::find()
+        .filter(action::Column::CoCidadao.eq(person))
+        .filter(action::Column::ActionType.eq(t.key()))
+        .filter(action::Column::Status.eq("pending"))
+        .one(db)
+        .await
+        .expect("query")
+        .expect("a pending action")
+        .id
+}
+
+struct World {
+    app: TestApp,
+    nurse: i64,
+    today: NaiveDate,
+}
+
+async fn world(backend: crate::helpers::Backend) -> World {
+    let app = TestApp::start(backend, Start::default()).await;
+    let mut f = Fixture::new(&app).await;
+    f.person(&Person::new(1, "ANA PENDENTE", TEAM_A, "01")).await;
+    f.person(&Person::new(2, "BIA ATRASADA", TEAM_A, "01")).await;
+    f.person(&Person::new(3, "CAIO TRATAMENTO", TEAM_A, "02")).await;
+    f.person(&Person::new(4, "DORA OUTRA EQUIPE", TEAM_B, "05")).await;
+    let today = app.state.today();
+    // An uncontrolled office reading 20 days ago for ANA.
+    f.bp(1, today - Duration::days(20), "150/95").await;
+    app.exec(
+        "INSERT INTO tb_medicamento (co_seq_medicamento, no_principio_ativo, no_principio_ativo_filtro, ds_concentracao) VALUES (276, 'Losartana Potássica', 'LOSARTANA POTASSICA', '50 mg'), (401, 'Metformina', 'METFORMINA', '850 mg')",
+        vec![],
+    )
+    .await;
+    app.refresh().await;
+    let nurse = app
+        .create_user(
+            "enfermeira.a",
+            vec![assignment(Role::Professional, None, Some(TEAM_A), None)],
+        )
+        .await;
+    World { app, nurse, today }
+}
+
+impl World {
+    fn scope(&self) -> sistema_aps::auth::Scope {
+        sistema_aps::auth::Scope::of(&[assignment(Role::Professional, None, Some(TEAM_A), None)])
+    }
+}
+
+#[tokio::test]
+async fn tabs_count_their_rows_and_follow_each_write() {
+    for backend in backends() {
+        let w = world(backend).await;
+        let db = w.app.conn();
+        let scope = w.scope();
+        let actor = Actor {
+            user_id: w.nurse,
+            scope: &scope,
+        };
+        // ANA: a round scheduled for today. BIA: MRPA started 10 days ago, so its evaluation
+        // (+7 days) is overdue. CAIO: a medication in the plan.
+        actions::schedule(db, actor, 1, ActionType::ScheduleRound, w.today, None, w.today)
+            .await
+            .expect("schedule");
+        let done = actions::complete(
+            db,
+            actor,
+            2,
+            Completion {
+                action_type: ActionType::StartMrpa,
+                action_id: None,
+                done_on: w.today - Duration::days(10),
+                notes: Some("Aparelho entregue".into()),
+                record: Record::None,
+            },
+            w.today,
+        )
+        .await
+        .expect("start mrpa");
+        assert_eq!(
+            done.scheduled,
+            vec![(ActionType::EvaluateMrpa, w.today - Duration::days(3))]
+        );
+        treatment::add(
+            db,
+            actor,
+            3,
+            NewMedication {
+                catalogue_id: 276,
+                dose: 1,
+                frequency: 2,
+                started_on: w.today,
+                notes: None,
+            },
+            w.today,
+        )
+        .await
+        .expect("add medication");
+        // Not an antihypertensive: refused with a field message, nothing saved.
+        let err = treatment::add(
+            db,
+            actor,
+            3,
+            NewMedication {
+                catalogue_id: 401,
+                dose: 9,
+                frequency: 2,
+                started_on: w.today + Duration::days(1),
+                notes: None,
+            },
+            w.today,
+        )
+        .await
+        .expect_err("metformin refused");
+        match err {
+            ActionError::Invalid(errors) => {
+                let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+                assert_eq!(fields, vec!["medicamento", "dose", "inicio"], "{backend:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+
+        for _ in 0..2 {
+            let page = body(w.app.get("/hipertensos?per_page=100").await).await;
+            for (label, key, expected) in [
+                ("Ações pendentes", "acoes_pendentes", vec!["ANA PENDENTE", "BIA ATRASADA"]),
+                ("Ações atrasadas", "acoes_atrasadas", vec!["BIA ATRASADA"]),
+                ("Em tratamento", "em_tratamento", vec!["CAIO TRATAMENTO"]),
+                ("Pressão não controlada", "nao_controlada", vec!["ANA PENDENTE"]),
+            ] {
+                let list =
+                    body(w.app.get(&format!("/hipertensos?per_page=100&situacao={key}")).await)
+                        .await;
+                assert_eq!(names(&list), expected, "{backend:?} {key}");
+                assert_eq!(counter(&page, label), expected.len() as u64, "{backend:?} {label}");
+            }
+            let row = body(w.app.get("/hipertensos?busca=BIA").await).await;
+            assert!(row.contains("Avaliar MRPA"), "{backend:?}");
+            assert!(row.contains("Atrasada desde"), "{backend:?}");
+            let row = body(w.app.get("/hipertensos?busca=CAIO").await).await;
+            assert!(row.contains("Losartana Potássica 50 mg — 1 cp 2x/dia"), "{backend:?}");
+            // The periodic full refresh keeps what the writes derived.
+            w.app.refresh().await;
+        }
+
+        // Someone else's patient: not found, nothing written.
+        let err = actions::schedule(db, actor, 4, ActionType::ScheduleRound, w.today, None, w.today)
+            .await
+            .expect_err("out of scope");
+        assert!(matches!(err, ActionError::NotFound), "{backend:?}");
+        // A second pending action of the same type is refused.
+        let err = actions::schedule(db, actor, 1, ActionType::ScheduleRound, w.today, None, w.today)
+            .await
+            .expect_err("duplicate");
+        assert!(matches!(err, ActionError::Conflict(_)), "{backend:?}");
+        // A date in the past for a schedule is refused.
+        let err = actions::schedule(
+            db,
+            actor,
+            3,
+            ActionType::ScheduleRound,
+            w.today - Duration::days(1),
+            None,
+            w.today,
+        )
+        .await
+        .expect_err("past");
+        assert!(matches!(err, ActionError::Invalid(_)), "{backend:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_latest_evaluation_decides_control_and_completion_happens_once() {
+    for backend in backends() {
+        let w = world(backend).await;
+        let db = w.app.conn();
+        let scope = w.scope();
+        let actor = Actor {
+            user_id: w.nurse,
+            scope: &scope,
+        };
+        let start = actions::complete(
+            db,
+            actor,
+            1,
+            Completion {
+                action_type: ActionType::StartMrpa,
+                action_id: None,
+                done_on: w.today - Duration::days(7),
+                notes: None,
+                record: Record::None,
+            },
+            w.today,
+        )
+        .await
+        .expect("start");
+        let doc = body(w.app.get("/hipertensos?busca=ANA").await).await;
+        assert!(doc.contains("Avaliar MRPA"), "{backend:?}");
+        let pending = pending_id(db, 1, ActionType::EvaluateMrpa).await;
+        let mrpa = |decision| Completion {
+            action_type: ActionType::EvaluateMrpa,
+            action_id: Some(pending),
+            done_on: w.today,
+            notes: None,
+            // Day 1 far above the threshold is excluded: the mean is 120/75, controlled.
+            record: Record::Mrpa(MrpaRecord {
+                first_day: w.today - Duration::days(6),
+                readings: readings((190, 115), (120, 75)),
+                decision,
+                analysis: Some("Boa adesão".into()),
+            }),
+        };
+        let done = actions::complete(db, actor, 1, mrpa(None), w.today)
+            .await
+            .expect("evaluate");
+        assert_eq!(done.scheduled, vec![(ActionType::RequestExams, w.today)]);
+        // The double submit finds nothing pending and schedules nothing more.
+        let err = actions::complete(db, actor, 1, mrpa(Some(Decision::Modify)), w.today)
+            .await
+            .expect_err("second submit");
+        assert!(matches!(err, ActionError::Conflict(_)), "{backend:?}");
+        let page = body(w.app.get("/hipertensos?situacao=controlada").await).await;
+        assert_eq!(names(&page), vec!["ANA PENDENTE"], "{backend:?}");
+
+        // A later uncontrolled evaluation wins over the earlier controlled one.
+        let later = Completion {
+            action_type: ActionType::EvaluateMrpa,
+            action_id: None,
+            done_on: w.today,
+            notes: None,
+            record: Record::Mrpa(MrpaRecord {
+                first_day: w.today - Duration::days(5),
+                readings: readings((120, 70), (150, 92)),
+                decision: Some(Decision::Modify),
+                analysis: None,
+            }),
+        };
+        actions::complete(db, actor, 1, later, w.today)
+            .await
+            .expect("later evaluation");
+        let page = body(w.app.get("/hipertensos?situacao=nao_controlada").await).await;
+        assert_eq!(names(&page), vec!["ANA PENDENTE"], "{backend:?}");
+        let page = body(w.app.get("/hipertensos?situacao=controlada").await).await;
+        assert!(names(&page).is_empty(), "{backend:?}");
+
+        // Deleting the first action keeps what it led to (detached), and never fails.
+        actions::delete(db, actor, start.action_id, w.today)
+            .await
+            .expect("delete start");
+        // Deleting the first evaluation removes its record and its pending successor
+        // (Solicitar exames), and leaves the later evaluation's successor in place.
+        actions::delete(db, actor, pending, w.today)
+            .await
+            .expect("delete evaluation");
+        let page = body(w.app.get("/hipertensos?busca=ANA").await).await;
+        assert!(!page.contains("Solicitar exames"), "{backend:?}");
+        assert!(page.contains("Modificar tratamento"), "{backend:?}");
+        let page = body(w.app.get("/hipertensos?situacao=nao_controlada").await).await;
+        assert_eq!(names(&page), vec!["ANA PENDENTE"], "{backend:?}");
+    }
+}
+
+#[tokio::test]
+async fn acs_list_groups_by_household_and_team_summary_shows_the_quadrimester() {
+    for backend in backends() {
+        let w = world(backend).await;
+        let app = &w.app;
+        app.exec(
+            "INSERT INTO tb_tipo_logradouro (co_tipo_logradouro, no_tipo_logradouro) VALUES (81, 'RUA')",
+            vec![],
+        )
+        .await;
+        app.exec(
+            "INSERT INTO tb_cds_cad_domiciliar (co_seq_cds_cad_domiciliar, co_unico_ficha, tp_logradouro, no_logradouro, nu_domicilio, no_bairro, st_versao_atual) VALUES (1, 'dom-1', 81, 'DAS FLORES', '12', 'CENTRO', 1)",
+            vec![],
+        )
+        .await;
+        // ANA and BIA are heads of two families of the same house (by CNS).
+        let ana = Person::new(1, "ANA PENDENTE", TEAM_A, "01").cns();
+        let bia = Person::new(2, "BIA ATRASADA", TEAM_A, "01").cns();
+        app.exec(
+            "INSERT INTO tb_cds_domicilio_familia (co_seq_cds_domicilio_familia, co_cds_cad_domiciliar, nu_cartao_sus, st_mudanca) VALUES (1, 1, ?, 0), (2, 1, ?, 0)",
+            vec![ana.into(), bia.into()],
+        )
+        .await;
+        app.refresh().await;
+        let page = body(app.get(&format!("/hipertensos/acs?equipe={TEAM_A}&microarea=01")).await).await;
+        let doc = html(&page);
+        let houses: Vec<String> = select(&doc, ".household-address").iter().map(text_of).collect();
+        assert_eq!(houses.len(), 1, "{backend:?} {houses:?}");
+        assert!(houses[0].contains("RUA DAS FLORES, 12"), "{backend:?}");
+        assert_eq!(select(&doc, ".household-person").len(), 2, "{backend:?}");
+        assert!(page.contains("Aferição de pressão arterial") || page.contains("até"), "{backend:?}");
+        // A micro-area is required; another team's list is refused like an unknown team.
+        app.get(&format!("/hipertensos/acs?equipe={TEAM_A}"))
+            .await
+            .assert_status(poem::http::StatusCode::BAD_REQUEST);
+        let acs = app
+            .create_user(
+                "acs.b",
+                vec![assignment(Role::Acs, None, Some(TEAM_B), Some("05"))],
+            )
+            .await;
+        let _ = acs;
+        let s = app.login("acs.b", crate::helpers::PASSWORD).await;
+        app.get_as(&s, &format!("/hipertensos/acs?equipe={TEAM_A}&microarea=01"))
+            .await
+            .assert_status(poem::http::StatusCode::BAD_REQUEST);
+
+        let page = body(app.get(&format!("/hipertensos/equipe?equipe={TEAM_A}")).await).await;
+        let doc = html(&page);
+        assert!(page.contains("C5 do quadrimestre"), "{backend:?}");
+        let months = select(&doc, "table.trend tbody tr").len();
+        assert!((1..=4).contains(&months), "{backend:?} {months}");
+    }
+}
