@@ -12,6 +12,8 @@ use rust_embed::RustEmbed;
 #[folder = "assets/"]
 #[exclude = "*.md"]
 #[exclude = "*.LICENSE"]
+// The PDF fonts are compiled into `print` with include_bytes!; the web does not serve them.
+#[exclude = "fonts/*"]
 struct Assets;
 
 pub const PREFIX: &str = "/assets/";
