@@ -16,12 +16,13 @@ use crate::helpers::{Start, TestApp, assignment, backends, body, html, select, t
 
 fn counter(page: &str, label: &str) -> u64 {
     let doc = html(page);
-    select(&doc, ".counters a.counter")
+    let labels = select(&doc, ".counters a.counter .counter-label");
+    let values = select(&doc, ".counters a.counter .counter-value");
+    labels
         .iter()
-        .map(text_of)
-        .find(|t| t.contains(label))
-        .and_then(|t| t.split_whitespace().next().map(|n| n.replace('.', "")))
-        .and_then(|n| n.parse().ok())
+        .zip(values.iter())
+        .find(|(l, _)| text_of(l) == label)
+        .and_then(|(_, v)| text_of(v).replace('.', "").parse().ok())
         .unwrap_or_else(|| panic!("no counter {label}"))
 }
 
