@@ -32,6 +32,8 @@ pub struct Config {
     pub auth: AuthConfig,
     #[serde(default)]
     pub backup: BackupConfig,
+    #[serde(default)]
+    pub print: PrintConfig,
     /// IANA time zone in which "today" is computed (the PEC stores local times).
     #[serde(default = "default_time_zone")]
     pub time_zone: chrono_tz::Tz,
@@ -318,6 +320,27 @@ impl DatabaseConfig {
     }
 }
 
+/// The health unit printed at the top of prescriptions and MRPA sheets.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrintConfig {
+    pub unit_name: String,
+    pub unit_address: Option<String>,
+    pub municipality: Option<String>,
+    pub phone: Option<String>,
+}
+
+impl Default for PrintConfig {
+    fn default() -> Self {
+        Self {
+            unit_name: "Unidade Básica de Saúde".to_string(),
+            unit_address: None,
+            municipality: None,
+            phone: None,
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -329,6 +352,7 @@ impl Default for Config {
             metrics: MetricsConfig::default(),
             auth: AuthConfig::default(),
             backup: BackupConfig::default(),
+            print: PrintConfig::default(),
             time_zone: default_time_zone(),
         }
     }

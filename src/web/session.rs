@@ -187,26 +187,55 @@ impl FormData {
     }
 }
 
+/// The pairs of a urlencoded form body, in order (size-limited; refuses other content types).
+async fn read_form(req: &Request, body: &mut RequestBody) -> poem::Result<Vec<(String, String)>> {
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(WebError::BadRequest("Envie o formulário da página.".into()).into());
+    }
+    let bytes = body
+        .take()?
+        .into_bytes_limit(MAX_FORM_BYTES)
+        .await
+        .map_err(|_| WebError::BadRequest("O formulário enviado é grande demais.".into()))?;
+    Ok(url::form_urlencoded::parse(&bytes)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect())
+}
+
 impl<'a> FromRequest<'a> for FormData {
     async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
-        let is_form = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        if !is_form {
-            return Err(WebError::BadRequest("Envie o formulário da página.".into()).into());
-        }
-        let bytes = body
-            .take()?
-            .into_bytes_limit(MAX_FORM_BYTES)
-            .await
-            .map_err(|_| WebError::BadRequest("O formulário enviado é grande demais.".into()))?;
-        let mut map = HashMap::new();
-        for (k, v) in url::form_urlencoded::parse(&bytes) {
-            map.insert(k.into_owned(), v.into_owned());
-        }
-        Ok(FormData(map))
+        Ok(FormData(read_form(req, body).await?.into_iter().collect()))
+    }
+}
+
+/// A form whose keys may repeat (checkbox lists), in order.
+#[derive(Debug, Clone, Default)]
+pub struct FormList(pub Vec<(String, String)>);
+
+impl FormList {
+    pub fn get(&self, key: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    pub fn all<'s>(&'s self, key: &'s str) -> impl Iterator<Item = &'s str> + 's {
+        self.0
+            .iter()
+            .filter(move |(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl<'a> FromRequest<'a> for FormList {
+    async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
+        Ok(FormList(read_form(req, body).await?))
     }
 }
 
