@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m20260101_000001_read_models;
 mod m20260102_000001_team_summary;
 mod m20260103_000001_access_control;
+mod m20260105_000001_api_tokens;
 
 pub struct AppMigrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for AppMigrator {
             Box::new(m20260101_000001_read_models::Migration),
             Box::new(m20260102_000001_team_summary::Migration),
             Box::new(m20260103_000001_access_control::Migration),
+            Box::new(m20260105_000001_api_tokens::Migration),
         ]
     }
 }
