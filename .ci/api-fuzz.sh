@@ -21,6 +21,7 @@ BIN="$CARGO_TARGET_DIR/debug/sistema-aps"
 
 WORK="$(mktemp -d)"
 SERVER_PID=""
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
   if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill "$SERVER_PID"
