@@ -64,6 +64,11 @@ pub enum Command {
     /// Inspect the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Manage API tokens of integrators (shown once, stored hashed).
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Print the OpenAPI document of the JSON API (committed as openapi/openapi.json).
+    Openapi,
     /// Back up the database (SQLite copy or pg_dump), with manifest, checksum, optional age
     /// encryption and retention. Exit 0 ok, 1 failure, 3 integrity, 4 refused.
     Backup(BackupArgs),
@@ -143,6 +148,29 @@ pub enum UserCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token acting as USER (with that user's roles and scope); printed only once.
+    Create {
+        /// The user the token acts as.
+        #[arg(long)]
+        user: String,
+        /// What the token is for (3 to 80 characters).
+        #[arg(long)]
+        name: String,
+        /// Days until it expires (1 to 365).
+        #[arg(long, default_value_t = 90)]
+        days: i64,
+    },
+    /// List tokens: id, prefix, name, user, created, expires, last use, state.
+    List,
+    /// Revoke a token at once.
+    Revoke {
+        /// The token's id (from `token list`).
+        id: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Walk the hash chain; exit 1 and name the first broken row if it was tampered with.
     Verify,
@@ -165,6 +193,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     if let Some(Command::Man) = cli.command {
         return write_man_page(&mut std::io::stdout().lock());
+    }
+    if let Some(Command::Openapi) = cli.command {
+        print!("{}", crate::api::spec_json());
+        return Ok(());
     }
     let config = Arc::new(Config::load(cli.config.as_deref())?);
     telemetry::init(&config.log);
@@ -214,6 +246,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             db::migrate_app(&conn).await?;
             user_command(&conn, &config, cmd).await?;
         }
+        Command::Token(cmd) => {
+            let conn = db::connect(&config.database).await?;
+            db::migrate_app(&conn).await?;
+            token_command(&conn, cmd).await?;
+        }
         Command::Audit(AuditCommand::Verify) => {
             let conn = db::connect(&config.database).await?;
             match crate::audit::verify(&conn).await? {
@@ -250,7 +287,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("O banco anterior foi guardado em {}.", old.display());
             }
         }
-        Command::Config | Command::Health { .. } | Command::Man => unreachable!("handled above"),
+        Command::Config | Command::Health { .. } | Command::Man | Command::Openapi => {
+            unreachable!("handled above")
+        }
     }
     Ok(())
 }
@@ -383,6 +422,61 @@ async fn user_command(
                     roles.join("; ")
                 );
             }
+        }
+    }
+    Ok(())
+}
+
+async fn token_command(
+    conn: &sea_orm::DatabaseConnection,
+    cmd: TokenCommand,
+) -> anyhow::Result<()> {
+    use crate::auth::{tokens, users};
+    let now = chrono::Utc::now();
+    let day = |t: chrono::DateTime<chrono::Utc>| t.format("%d/%m/%Y %H:%M UTC").to_string();
+    match cmd {
+        TokenCommand::Create { user, name, days } => {
+            let u = users::find_by_username(conn, &user).await?;
+            let t = tokens::create(conn, u.id, &name, days, None, now).await?;
+            println!(
+                "Token {} criado para {} (id {}, válido até {}). Ele aparece só agora:",
+                t.model.prefix,
+                u.username,
+                t.model.id,
+                day(t.model.expires_at)
+            );
+            println!("{}", t.token);
+        }
+        TokenCommand::List => {
+            for t in tokens::list(conn).await? {
+                let state = if t.token.revoked_at.is_some() {
+                    "revogado"
+                } else if t.token.expires_at <= now {
+                    "expirado"
+                } else if !t.user_active {
+                    "usuário desativado"
+                } else {
+                    "ativo"
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\tcriado {}\texpira {}\túltimo uso {}\t{}",
+                    t.token.id,
+                    t.token.prefix,
+                    t.token.name,
+                    t.username,
+                    day(t.token.created_at),
+                    day(t.token.expires_at),
+                    t.token
+                        .last_used_at
+                        .map(day)
+                        .unwrap_or_else(|| "nunca".into()),
+                    state
+                );
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            let t = tokens::revoke(conn, id, now).await?;
+            println!("Token {} ({}) revogado.", t.prefix, t.name);
         }
     }
     Ok(())

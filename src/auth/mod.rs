@@ -4,6 +4,7 @@
 pub mod password;
 pub mod role;
 pub mod session;
+pub mod tokens;
 pub mod users;
 
 pub use role::{Assignment, Role, Scope};

@@ -34,6 +34,7 @@ pub struct Config {
     pub backup: BackupConfig,
     #[serde(default)]
     pub print: PrintConfig,
+    pub api: ApiConfig,
     /// IANA time zone in which "today" is computed (the PEC stores local times).
     #[serde(default = "default_time_zone")]
     pub time_zone: chrono_tz::Tz,
@@ -171,6 +172,23 @@ impl Default for AuthConfig {
             address_max_failures: 20,
             address_window_minutes: 15,
             min_password_length: 10,
+        }
+    }
+}
+
+/// The JSON API for integrators (`/api/v1`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiConfig {
+    /// Requests one API token (or one browser session) may make per minute on this instance;
+    /// more answer 429 with `Retry-After`.
+    pub requests_per_minute: u32,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            requests_per_minute: 120,
         }
     }
 }
@@ -353,6 +371,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             backup: BackupConfig::default(),
             print: PrintConfig::default(),
+            api: ApiConfig::default(),
             time_zone: default_time_zone(),
         }
     }
@@ -403,6 +422,11 @@ impl Config {
                 "auth timeouts must be positive".into(),
             ));
         }
+        if !(1..=100_000).contains(&config.api.requests_per_minute) {
+            return Err(ConfigError::Invalid(
+                "api.requests_per_minute must be between 1 and 100000".into(),
+            ));
+        }
         if config.database.max_connections == 0 {
             return Err(ConfigError::Invalid(
                 "database.max_connections must be at least 1".into(),
@@ -430,6 +454,7 @@ struct Defaults {
     metrics: MetricsConfig,
     auth: AuthConfig,
     backup: BackupConfig,
+    api: ApiConfig,
 }
 
 #[cfg(test)]
@@ -513,6 +538,11 @@ mod tests {
             assert!(Config::load(None).is_err());
             Ok(())
         });
+        Jail::expect_with(|jail| {
+            jail.set_env("APS_API__REQUESTS_PER_MINUTE", "0");
+            assert!(Config::load(None).is_err());
+            Ok(())
+        });
         Jail::expect_with(|_| {
             assert!(matches!(
                 Config::load(Some(Path::new("/nonexistent/aps.toml"))),
@@ -532,6 +562,7 @@ mod tests {
             assert!(c.metrics.enabled);
             assert_eq!(c.backup.keep_daily, 7);
             assert!(c.backup.age_recipient.is_none());
+            assert_eq!(c.api.requests_per_minute, 120);
             Ok(())
         });
     }

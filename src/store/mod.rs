@@ -1,5 +1,6 @@
 //! Entities of the application's own tables (schema `sistemaaps` on PostgreSQL).
 
+pub mod api_token;
 pub mod app_user;
 pub mod audit_head;
 pub mod audit_log;

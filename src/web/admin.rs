@@ -8,7 +8,7 @@ use poem::{IntoResponse, Request, Response, handler};
 
 use crate::audit::{self, Action, Event};
 use crate::auth::users::{self, NewUser, UserWithRoles};
-use crate::auth::{Assignment, CurrentUser, Role, password};
+use crate::auth::{Assignment, CurrentUser, Role, password, tokens};
 use crate::territory::{self, Territory};
 
 use super::error::WebError;
@@ -557,4 +557,236 @@ pub async fn remove_assignment(
     }
     .await;
     after_change(state, &me, &client, id, "assignment_remove", r).await
+}
+
+// --- API tokens -------------------------------------------------------------------------
+
+fn token_state(
+    t: &tokens::TokenWithUser,
+    now: chrono::DateTime<chrono::Utc>,
+) -> (&'static str, &'static str) {
+    if t.token.revoked_at.is_some() {
+        ("badge badge-muted", "Revogado")
+    } else if t.token.expires_at <= now {
+        ("badge badge-muted", "Expirado")
+    } else if !t.user_active {
+        ("badge badge-bad", "Usuário desativado")
+    } else {
+        ("badge badge-ok", "Ativo")
+    }
+}
+
+fn when(t: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> String {
+    t.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string()
+}
+
+/// The token list with the creation form (re-rendered with the message on bad input).
+fn tokens_page(
+    me: &CurrentUser,
+    state: &AppState,
+    all: &[tokens::TokenWithUser],
+    people: &[UserWithRoles],
+    form: Option<&FormData>,
+    error: Option<&str>,
+) -> Markup {
+    let now = chrono::Utc::now();
+    let tz = state.config.time_zone;
+    let v = |k: &str, d: &str| {
+        form.map(|f| f.get(k).to_string())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| d.to_string())
+    };
+    let chosen = v("usuario", "");
+    html! {
+        div class="page-head" {
+            h1 { "Tokens de API" }
+            p class="lead" { "Chaves para sistemas integrados lerem a API (" a href="/api/docs" { "documentação" } "). Cada token age com o perfil e o território do usuário escolhido." }
+        }
+        @if let Some(e) = error { div class="notice notice-error" role="alert" { (e) } }
+        section {
+            h2 { "Novo token" }
+            form method="post" action=(paths::ADMIN_TOKENS) class="form-stack" {
+                input type="hidden" name="csrf" value=(me.csrf_token);
+                div class="field" { label for="nome" { "Nome (para que sistema)" } input id="nome" name="nome" required maxlength=(tokens::MAX_NAME_CHARS) value=(v("nome", "")); }
+                div class="field" {
+                    label for="usuario" { "Usuário (o token terá o perfil e o território dele)" }
+                    select id="usuario" name="usuario" required {
+                        option value="" { "—" }
+                        @for p in people.iter().filter(|p| p.user.active) {
+                            option value=(p.user.id) selected[chosen == p.user.id.to_string()] { (p.user.username) " — " (p.user.full_name) }
+                        }
+                    }
+                }
+                div class="field" { label for="dias" { "Validade em dias (1 a " (tokens::MAX_DAYS) ")" } input id="dias" name="dias" type="number" min="1" max=(tokens::MAX_DAYS) required value=(v("dias", "90")); }
+                button type="submit" class="button" { "Criar token" }
+            }
+        }
+        section {
+            h2 { "Tokens" }
+            @if all.is_empty() {
+                p { "Nenhum token criado." }
+            } @else {
+                div class="table-wrap" tabindex="0" role="region" aria-label="Tokens de API" {
+                    table class="worklist" {
+                        thead { tr {
+                            th scope="col" { "Nome" } th scope="col" { "Usuário" } th scope="col" { "Início" }
+                            th scope="col" { "Criado em" } th scope="col" { "Expira em" } th scope="col" { "Último uso" }
+                            th scope="col" { "Situação" } th scope="col" { span class="visually-hidden" { "Ações" } }
+                        } }
+                        tbody {
+                            @for t in all {
+                                @let (class, label) = token_state(t, now);
+                                tr {
+                                    td { (t.token.name) }
+                                    td { (t.username) }
+                                    td { code { (t.token.prefix) "…" } }
+                                    td { (when(t.token.created_at, tz)) }
+                                    td { (when(t.token.expires_at, tz)) }
+                                    td { (t.token.last_used_at.map(|l| when(l, tz)).unwrap_or_else(|| "nunca".into())) }
+                                    td { span class=(class) { (label) } }
+                                    td {
+                                        @if t.token.revoked_at.is_none() {
+                                            form method="post" action=(paths::admin_token_revoke(t.token.id)) class="inline" {
+                                                input type="hidden" name="csrf" value=(me.csrf_token);
+                                                button type="submit" class="button button-secondary" { "Revogar" }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn render_tokens(
+    state: &AppState,
+    me: &CurrentUser,
+    form: Option<&FormData>,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let all = tokens::list(&state.db).await?;
+    let people = users::list(&state.db).await?;
+    let footer = state.footer(Some(me)).await;
+    Ok(layout::page(
+        "Tokens de API",
+        None,
+        &footer,
+        tokens_page(me, state, &all, &people, form, error),
+    )
+    .with_status(status)
+    .into_response())
+}
+
+#[handler]
+pub async fn list_tokens(
+    Auth(user): Auth,
+    Data(state): Data<&AppState>,
+) -> Result<Response, WebError> {
+    require_admin(&user)?;
+    render_tokens(state, &user, None, None, StatusCode::OK).await
+}
+
+#[handler]
+pub async fn create_token(
+    req: &Request,
+    client: Client,
+    Auth(me): Auth,
+    Data(state): Data<&AppState>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    require_admin(&me)?;
+    check_csrf(req, Some(&form), &me)?;
+    let user_id = form.get("usuario").trim().parse::<i64>();
+    let days = form.get("dias").trim().parse::<i64>();
+    let (user_id, days) = match (user_id, days) {
+        (Err(_), _) => {
+            return render_tokens(
+                state,
+                &me,
+                Some(&form),
+                Some("Escolha o usuário do token."),
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        }
+        (_, Err(_)) => {
+            return render_tokens(
+                state,
+                &me,
+                Some(&form),
+                Some(&format!("Validade: de 1 a {} dias.", tokens::MAX_DAYS)),
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        }
+        (Ok(u), Ok(d)) => (u, d),
+    };
+    let created = match tokens::create(
+        &state.db,
+        user_id,
+        form.get("nome"),
+        days,
+        Some(me.id),
+        chrono::Utc::now(),
+    )
+    .await
+    {
+        Ok(t) => t,
+        Err(tokens::TokenError::Invalid(m)) => {
+            return render_tokens(state, &me, Some(&form), Some(&m), StatusCode::BAD_REQUEST).await;
+        }
+        Err(tokens::TokenError::NotFound) => return Err(WebError::NotFound),
+        Err(tokens::TokenError::Db(e)) => return Err(e.into()),
+    };
+    write_audit(
+        state,
+        &me,
+        &client,
+        format!("api_token:{}:create", created.model.id),
+    )
+    .await?;
+    let owner = users::find(&state.db, created.model.user_id).await?;
+    let footer = state.footer(Some(&me)).await;
+    Ok(layout::page(
+        "Token criado",
+        None,
+        &footer,
+        html! {
+            div class="page-head" { h1 { "Token criado" } }
+            div class="notice" role="status" {
+                p { "Token " strong { (created.model.name) } " de " strong { (owner.username) } ", válido até " (when(created.model.expires_at, state.config.time_zone)) ":" }
+                p class="one-time-password" { code { (created.token) } }
+                p { "Ele aparece só esta vez: copie-o agora para o sistema integrado. Se perdê-lo, revogue este e crie outro." }
+                p { "Uso: cabeçalho " code { "Authorization: Bearer <token>" } " nas chamadas a " code { "/api/v1" } "." }
+            }
+            p { a class="button" href=(paths::ADMIN_TOKENS) { "Continuar" } }
+        },
+    )
+    .with_header("Cache-Control", "no-store")
+    .into_response())
+}
+
+#[handler]
+pub async fn revoke_token(
+    req: &Request,
+    client: Client,
+    Auth(me): Auth,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let id = admin_change(req, &me, &form, &id)?;
+    match tokens::revoke(&state.db, id, chrono::Utc::now()).await {
+        Ok(_) => {}
+        Err(tokens::TokenError::NotFound) => return Err(WebError::NotFound),
+        Err(tokens::TokenError::Invalid(m)) => return Err(WebError::BadRequest(m)),
+        Err(tokens::TokenError::Db(e)) => return Err(e.into()),
+    }
+    write_audit(state, &me, &client, format!("api_token:{id}:revoke")).await?;
+    Ok(Redirect::see_other(paths::ADMIN_TOKENS).into_response())
 }

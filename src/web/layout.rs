@@ -102,7 +102,7 @@ pub fn page(title: &str, current: Option<&str>, footer: &Footer, body: Markup) -
                     }
                     @if let Some(u) = user {
                         div class="user-bar" {
-                            @if u.admin { a href=(paths::ADMIN_USERS) { "Usuários" } }
+                            @if u.admin { a href=(paths::ADMIN_USERS) { "Usuários" } a href=(paths::ADMIN_TOKENS) { "Tokens de API" } }
                             @if u.auditor { a href=(paths::AUDIT) { "Auditoria" } }
                             span class="user-name" title=(u.roles) { (u.name) span class="user-role" { (u.roles) } }
                             a href=(paths::PASSWORD) { "Trocar senha" }

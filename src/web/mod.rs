@@ -2,7 +2,6 @@
 //! validate input and call the program modules; they never write SQL.
 
 pub mod admin;
-pub mod api_gate;
 pub mod assets;
 pub mod audit;
 pub mod error;
@@ -103,8 +102,10 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = poem::Response> {
         .at("/admin/usuarios/:id/senha", poem::post(admin::reset_password))
         .at("/admin/usuarios/:id/perfis", poem::post(admin::add_assignment))
         .at("/admin/usuarios/:id/perfis/remover", poem::post(admin::remove_assignment))
+        .at(paths::ADMIN_TOKENS, get(admin::list_tokens).post(admin::create_token))
+        .at("/admin/tokens/:id/revogar", poem::post(admin::revoke_token))
         .at(paths::AUDIT, get(audit::trail))
-        .at("/api/*path", api_gate::fallback)
+        .nest("/api", crate::api::routes())
         .at(paths::AUDIT_CSV, get(audit::csv))
         .at(paths::HEALTH, get(health::health))
         .at(paths::READY, get(health::ready))

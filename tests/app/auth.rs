@@ -779,20 +779,3 @@ async fn the_embedded_demo_gets_one_user_per_role_and_postgres_none() {
         }
     }
 }
-
-#[tokio::test]
-async fn the_api_answers_problem_json_and_401_without_a_session() {
-    let app = TestApp::start(backends()[0], Start::default()).await;
-    for path in ["/api/v1/hipertensos", "/api/qualquer"] {
-        let resp = app.get_anon(path).await;
-        resp.assert_status(StatusCode::UNAUTHORIZED);
-        resp.assert_content_type("application/problem+json");
-        resp.assert_header("www-authenticate", "Bearer");
-        let json: serde_json::Value = serde_json::from_str(&body(resp).await).expect("json");
-        assert_eq!(json["status"], 401);
-        assert!(json["title"].is_string() && json["detail"].is_string());
-    }
-    let resp = app.get("/api/v1/hipertensos").await;
-    resp.assert_status(StatusCode::NOT_FOUND);
-    resp.assert_content_type("application/problem+json");
-}

@@ -136,8 +136,18 @@ impl TestApp {
     /// Migrates (app + mirror), optionally seeds, refreshes the read models: `app::prepare`,
     /// exactly as `serve` does.
     pub async fn start(backend: Backend, opts: Start) -> TestApp {
+        Self::start_configured(backend, opts, |_| {}).await
+    }
+
+    /// [`TestApp::start`] with a change to the configuration.
+    pub async fn start_configured(
+        backend: Backend,
+        opts: Start,
+        configure: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let db = TestDb::new(backend).await;
         let mut config = Config::with_database_url(&db.url);
+        configure(&mut config);
         config.database.max_connections = 4;
         config.demo.seed_on_first_start = false;
         if backend == Backend::Postgres {

@@ -1,6 +1,7 @@
 //! Integration tests through the real application: one binary, modules per area. Every test
 //! runs on SQLite, and on PostgreSQL too when `APS_TEST_DATABASE_URL` is set.
 
+mod api;
 mod auth;
 mod backup;
 mod cli;

@@ -7,6 +7,7 @@ mod m20260101_000001_read_models;
 mod m20260102_000001_team_summary;
 mod m20260103_000001_access_control;
 mod m20260104_000001_hypertension_followup;
+mod m20260105_000001_api_tokens;
 
 pub struct AppMigrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for AppMigrator {
             Box::new(m20260102_000001_team_summary::Migration),
             Box::new(m20260103_000001_access_control::Migration),
             Box::new(m20260104_000001_hypertension_followup::Migration),
+            Box::new(m20260105_000001_api_tokens::Migration),
         ]
     }
 }

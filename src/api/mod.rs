@@ -1,0 +1,128 @@
+//! The JSON API for integrators: `/api/v1`, built with poem-openapi over the same program
+//! modules the pages use (never a second copy of their queries), documented at `/api/docs`.
+//!
+//! # Layout
+//!
+//! - `problem.rs` — RFC 9457 problem documents: [`problem::ApiError`] (what operations
+//!   return) and [`problem::from_error`], the one place where every other error under `/api`
+//!   (parse errors, unknown routes, wrong methods) becomes a problem.
+//! - `auth.rs` — the middleware that finds the caller (Bearer token, or a browser session for
+//!   reads), applies the rate limit, and the `ApiAuth` security scheme operations take.
+//! - `docs.rs` — the documentation page (vendored Swagger UI, no external loads, strict CSP).
+//! - `territory.rs` — teams and micro-areas in scope.
+//! - `hypertension/` — one file per endpoint group: `worklist.rs`, `c5.rs`.
+//!
+//! # Adding an endpoint
+//!
+//! 1. Create one file, e.g. `src/api/hypertension/patients.rs`, with request/response types
+//!    (`#[derive(Object)]`, Portuguese doc comments — they become the descriptions — and an
+//!    `Example` for the main response) and a `pub struct PatientsApi;` with
+//!    `#[OpenApi(tag = "ApiTags::Hipertensao")] impl PatientsApi { ... }`.
+//! 2. Each operation takes `auth: ApiAuth` (the caller; never read credentials yourself),
+//!    `Data(state): Data<&AppState>`, typed `Path`/`Query`/`Json` parameters with validators,
+//!    and returns `Result<Json<T>, ApiError>`. Give it an `operation_id`.
+//! 3. Scope: start with `require_patient_scope(auth.user())?` and pass that scope to the
+//!    program module function the page calls (e.g. `hypertension::followup::...`). A person
+//!    or team outside the scope answers exactly like an unknown one (`ApiError::not_found`).
+//! 4. Audit: every read of nominal data calls `audit::record` with the page's action
+//!    (`Action::ViewList`, `Action::ViewPatient`, `Action::Write`, ...), the persons, and
+//!    `audit_origin(req)`; the resource is the API path (`/api/v1/...`).
+//! 5. Writes take a Bearer token (the middleware refuses writes by cookie) and return 201/200
+//!    with the created/updated object; invalid input is `ApiError::invalid(field, message)`.
+//! 6. Register the struct in [`service`]'s tuple, then regenerate the committed document:
+//!    `cargo run -- openapi > openapi/openapi.json` (a test fails until you do), add a curl
+//!    example to `docs/api.md`, and tests to `tests/app/api.rs`.
+
+// `ApiError` carries its problem document by value (poem-openapi payloads are plain types);
+// it is built at most once per failed request, so its size costs nothing worth boxing for.
+#![allow(clippy::result_large_err)]
+
+pub mod auth;
+pub mod docs;
+pub mod hypertension;
+pub mod problem;
+pub mod territory;
+
+use poem::{Endpoint, EndpointExt, Request, Response, Route, get};
+use poem_openapi::{OpenApiService, Tags};
+
+use crate::auth::{CurrentUser, Scope};
+use problem::ApiError;
+
+/// Where version 1 is served.
+pub const V1_PREFIX: &str = "/api/v1";
+/// The version of the API document (`info.version`): the contract, not the program's version.
+pub const API_VERSION: &str = "1.0.0";
+
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Equipes e microáreas do território do usuário.
+    Territorio,
+    /// Programa de hipertensão: lista nominal e indicador C5.
+    Hipertensao,
+}
+
+type Apis = (
+    territory::TerritoryApi,
+    hypertension::worklist::WorklistApi,
+    hypertension::c5::C5Api,
+);
+
+/// The poem-openapi service of `/api/v1`.
+pub fn service() -> OpenApiService<Apis, ()> {
+    OpenApiService::new(
+        (
+            territory::TerritoryApi,
+            hypertension::worklist::WorklistApi,
+            hypertension::c5::C5Api,
+        ),
+        "Sistema APS — API",
+        API_VERSION,
+    )
+    .description(
+        "API JSON do Sistema APS para integradores. Autenticação: token de API criado pelo \
+         administrador, no cabeçalho `Authorization: Bearer <token>`; o token age com o perfil e \
+         o território do usuário a que pertence. Erros seguem a RFC 9457 (`application/problem+json`). \
+         Guia: docs/api.md.",
+    )
+    .server(V1_PREFIX)
+}
+
+/// The OpenAPI document, as committed in `openapi/openapi.json`.
+pub fn spec_json() -> String {
+    let mut s = service().spec();
+    s.push('\n');
+    s
+}
+
+/// Every route under `/api` (nest it at `/api`): the documentation, the document, version 1,
+/// all behind the authentication middleware and the problem mapping.
+pub fn routes() -> impl Endpoint<Output = Response> {
+    let service = service();
+    let spec = service.spec_endpoint();
+    Route::new()
+        .at("/docs", get(docs::page))
+        .at("/v1/openapi.json", spec)
+        .nest("/v1", service)
+        .around(auth::authenticate)
+        // The session scheme reads the cookie through poem's jar.
+        .with(poem::middleware::CookieJarManager::new())
+        .catch_all_error(problem::from_error)
+}
+
+/// The scope of nominal data of a caller; a role without one (admin, auditor) gets 403, as
+/// on the pages.
+pub fn require_patient_scope(user: &CurrentUser) -> Result<Scope, ApiError> {
+    let scope = user.scope();
+    if scope.is_empty() {
+        return Err(ApiError::forbidden(
+            "O perfil do usuário deste token não dá acesso a dados de pacientes.",
+        ));
+    }
+    Ok(scope)
+}
+
+/// Where a request came from, for the audit trail (the same rules as the pages).
+pub fn audit_origin(req: &Request) -> crate::audit::Origin {
+    crate::web::session::client(req).origin()
+}
