@@ -434,7 +434,7 @@ async fn pagination_total_and_counters_match_the_page() {
             api(
                 &app,
                 &token,
-                "/api/v1/hipertensos?controle=nao_controlada&per_page=5",
+                "/api/v1/hipertensos?situacao=nao_controlada&per_page=5",
             )
             .await,
         )
@@ -483,7 +483,7 @@ async fn every_error_is_a_problem_document() {
             ("page=0", "page"),
             ("per_page=101", "per_page"),
             ("page=abc", "page"),
-            ("controle=talvez", "controle"),
+            ("situacao=talvez", "situacao"),
             ("busca=%25%25", "busca"),
         ] {
             let p = problem(
