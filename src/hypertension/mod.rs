@@ -5,6 +5,7 @@
 
 pub mod acs;
 pub mod actions;
+pub mod documents;
 pub mod followup;
 pub mod patient;
 pub mod read_model;

@@ -22,7 +22,7 @@ use crate::audit::{self, Action, Event};
 use super::error::WebError;
 use super::htmx::HxRequest;
 use super::layout;
-use super::session::{Auth, Client};
+use super::session::{Auth, CSRF_FIELD, Client};
 use super::{AppState, format, paths};
 
 /// The list's query string, parsed and validated, with Portuguese messages for the person.
@@ -180,6 +180,8 @@ struct View<'a> {
     micro_areas: &'a [String],
     page: &'a Page,
     today: chrono::NaiveDate,
+    /// For the prescriptions form.
+    csrf: &'a str,
 }
 
 #[handler]
@@ -234,6 +236,7 @@ pub async fn list(
         micro_areas: &micro_areas,
         page: &page,
         today: state.today(),
+        csrf: &user.csrf_token,
     };
     let panel = panel(&view);
     let body = if hx.fragment {
@@ -411,11 +414,17 @@ fn rows_section(v: &View) -> Markup {
                     }
                 }
             }
+            form id="receitas" class="selection-bar" method="post" action=(paths::HYPERTENSION_PRESCRIPTIONS) hx-boost="false" target="_blank" {
+                input type="hidden" name=(CSRF_FIELD) value=(v.csrf);
+                button type="submit" class="button button-secondary" { "Imprimir receitas dos marcados" }
+                span class="muted" { " Marque os pacientes na primeira coluna; sai um PDF com uma receita por paciente (plano de tratamento em uso)." }
+            }
             div class="table-wrap" tabindex="0" role="region" aria-label="Lista de hipertensos" {
                 table class="worklist" {
                     caption class="visually-hidden" { "Lista de acompanhamento de hipertensos" }
                     thead {
                         tr {
+                            th scope="col" class="select" { span class="visually-hidden" { "Selecionar para receita" } }
                             th scope="col" { "Paciente" }
                             th scope="col" { "Equipe e microárea" }
                             th scope="col" class="num" { "Última PA" }
@@ -463,6 +472,10 @@ fn row(r: &summary::Model, today: chrono::NaiveDate) -> Markup {
     };
     html! {
         tr {
+            td class="select" {
+                input type="checkbox" form="receitas" name="pessoa" value=(r.co_seq_cidadao)
+                    aria-label=(format!("Selecionar {} para a receita", r.no_cidadao));
+            }
             td {
                 a class="patient-name" href=(paths::patient(r.co_seq_cidadao)) hx-boost="false" { (r.no_cidadao) }
                 span class="patient-meta" {

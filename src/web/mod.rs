@@ -9,6 +9,7 @@ pub mod format;
 pub mod health;
 pub mod htmx;
 pub mod hypertension;
+pub mod hypertension_documents;
 pub mod hypertension_reports;
 pub mod layout;
 pub mod login;
@@ -94,6 +95,14 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = poem::Response> {
         .at(paths::PASSWORD, get(login::password_page).post(login::password_submit))
         .at(paths::HYPERTENSION, get(hypertension::list))
         .at(paths::HYPERTENSION_ACS, get(hypertension_reports::acs_list))
+        .at(paths::HYPERTENSION_CSV, get(hypertension_documents::export_csv))
+        .at(paths::HYPERTENSION_XLSX, get(hypertension_documents::export_xlsx))
+        .at(
+            paths::HYPERTENSION_PRESCRIPTIONS,
+            poem::post(hypertension_documents::prescriptions),
+        )
+        .at("/pacientes/:id/receita.pdf", get(hypertension_documents::patient_prescription))
+        .at("/pacientes/:id/mrpa.pdf", get(hypertension_documents::mrpa_sheet))
         .at(paths::HYPERTENSION_TEAM, get(hypertension_reports::team_summary))
         .at(paths::ADMIN_USERS, get(admin::list))
         .at(paths::ADMIN_NEW_USER, get(admin::new_form).post(admin::create))

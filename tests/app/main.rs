@@ -5,6 +5,7 @@ mod api;
 mod auth;
 mod backup;
 mod cli;
+mod documents;
 mod fixture;
 mod followup;
 mod health;
