@@ -208,7 +208,8 @@ mod tests {
     fn every_completion_schedules_the_reference_successor() {
         let on = d(2026, 11, 29);
         use ActionType::*;
-        let cases: Vec<(ActionType, Option<Decision>, Vec<(ActionType, NaiveDate)>)> = vec![
+        type Case = (ActionType, Option<Decision>, Vec<(ActionType, NaiveDate)>);
+        let cases: Vec<Case> = vec![
             (ScheduleRound, None, vec![(StartMrpa, on)]),
             (StartMrpa, None, vec![(EvaluateMrpa, d(2026, 12, 6))]),
             (

@@ -409,7 +409,7 @@ pub async fn complete(
     c: Completion,
     today: NaiveDate,
 ) -> Result<Completed, ActionError> {
-    let summary = patient::find_in_scope(db, actor.scope, person)
+    patient::find_in_scope(db, actor.scope, person)
         .await?
         .ok_or(ActionError::NotFound)?;
     validate(&c, today)?;
@@ -469,7 +469,7 @@ pub async fn complete(
             .await?
         }
     };
-    let decision = write_record(&txn, id, person, &c.record, &summary).await?;
+    let decision = write_record(&txn, id, person, &c.record).await?;
     let mut scheduled = Vec::new();
     for (next, due) in next_actions(c.action_type, decision, c.done_on) {
         // An action of that type already pending (scheduled by hand) is not doubled.
@@ -504,9 +504,7 @@ async fn write_record(
     action_id: i64,
     person: i64,
     record: &Record,
-    summary: &crate::store::hypertension_summary::Model,
 ) -> Result<Option<Decision>, ActionError> {
-    let _ = summary;
     match record {
         Record::None => Ok(None),
         Record::Mrpa(m) => {

@@ -435,7 +435,6 @@ pub async fn timeline(
         .filter(action::Column::CoCidadao.eq(person))
         .all(db)
         .await?;
-    let ids: Vec<i64> = actions.iter().map(|a| a.id).collect();
     let users: BTreeMap<i64, String> = app_user::Entity::find()
         .filter(
             app_user::Column::Id.is_in(
@@ -487,7 +486,6 @@ pub async fn timeline(
         .filter(cardiology::Column::CoCidadao.eq(person))
         .all(db)
         .await?;
-    let _ = ids;
     let mut out: Vec<TimelineEvent> = actions
         .into_iter()
         .map(|a| {
