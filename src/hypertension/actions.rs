@@ -23,6 +23,9 @@ use crate::store::{
 use super::followup;
 use super::patient::{self, FieldError};
 
+/// A second identical record within this many seconds is taken for a double submit.
+pub const DOUBLE_SUBMIT_SECS: i64 = 120;
+
 /// Longest free text accepted in notes and records.
 pub const MAX_TEXT_CHARS: usize = 2000;
 
@@ -456,6 +459,26 @@ pub async fn complete(
             a.id
         }
         None => {
+            // Recording without a pending action has no state to flip: a double submit is
+            // recognised as the same user recording the same action for the same day moments
+            // ago.
+            let recent = action::Entity::find()
+                .filter(action::Column::CoCidadao.eq(person))
+                .filter(action::Column::ActionType.eq(c.action_type.key()))
+                .filter(action::Column::Status.eq(Status::Done.key()))
+                .filter(action::Column::DoneDate.eq(c.done_on))
+                .filter(action::Column::CreatedBy.eq(actor.user_id))
+                .filter(
+                    action::Column::CreatedAt
+                        .gte(now() - chrono::Duration::seconds(DOUBLE_SUBMIT_SECS)),
+                )
+                .one(&txn)
+                .await?;
+            if recent.is_some() {
+                return Err(ActionError::Conflict(
+                    "Esta ação acabou de ser registrada; confira a linha do tempo.".to_string(),
+                ));
+            }
             insert(
                 &txn,
                 actor,

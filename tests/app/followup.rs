@@ -304,7 +304,7 @@ async fn the_latest_evaluation_decides_control_and_completion_happens_once() {
         let mrpa = |decision| Completion {
             action_type: ActionType::EvaluateMrpa,
             action_id: Some(pending),
-            done_on: w.today,
+            done_on: w.today - Duration::days(1),
             notes: None,
             // Day 1 far above the threshold is excluded: the mean is 120/75, controlled.
             record: Record::Mrpa(MrpaRecord {
@@ -317,7 +317,10 @@ async fn the_latest_evaluation_decides_control_and_completion_happens_once() {
         let done = actions::complete(db, actor, 1, mrpa(None), w.today)
             .await
             .expect("evaluate");
-        assert_eq!(done.scheduled, vec![(ActionType::RequestExams, w.today)]);
+        assert_eq!(
+            done.scheduled,
+            vec![(ActionType::RequestExams, w.today - Duration::days(1))]
+        );
         // The double submit finds nothing pending and schedules nothing more.
         let err = actions::complete(db, actor, 1, mrpa(Some(Decision::Modify)), w.today)
             .await
@@ -339,9 +342,14 @@ async fn the_latest_evaluation_decides_control_and_completion_happens_once() {
                 analysis: None,
             }),
         };
-        actions::complete(db, actor, 1, later, w.today)
+        actions::complete(db, actor, 1, later.clone(), w.today)
             .await
             .expect("later evaluation");
+        // Recording the same thing again moments later is a double submit.
+        let err = actions::complete(db, actor, 1, later, w.today)
+            .await
+            .expect_err("double record");
+        assert!(matches!(err, ActionError::Conflict(_)), "{backend:?}");
         let page = body(w.app.get("/hipertensos?situacao=nao_controlada").await).await;
         assert_eq!(names(&page), vec!["ANA PENDENTE"], "{backend:?}");
         let page = body(w.app.get("/hipertensos?situacao=controlada").await).await;
