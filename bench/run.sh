@@ -224,6 +224,53 @@ field() { # $1 key, $2 BENCH_RESULT line
   printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
 }
 
+# p50 and p95 (nearest rank) of the numbers on stdin, in ms with one decimal.
+percentiles() {
+  sort -n | awk '{ v[NR] = $1 } END {
+    if (NR == 0) { print "- -"; exit }
+    i50 = int(NR * 0.50 + 0.999); i95 = int(NR * 0.95 + 0.999)
+    printf "%.1f %.1f\n", v[i50] * 1000, v[i95] * 1000 }'
+}
+
+# One-at-a-time timings: exports of the team list and of the whole municipality (CSV and
+# XLSX), and "complete an action, then load the list row that shows it" for 20 patients.
+timed_requests() { # $1 backend, $2 team INE
+  local backend=$1 ine=$2 fmt scope q rows t i ids id name csrf t_post t_get
+  for scope in "equipe=$ine" ""; do
+    for fmt in csv xlsx; do
+      q="$BASE/hipertensos/exportar.$fmt${scope:+?$scope}"
+      rows=$(curl -fsS --max-time 60 "${CURL_HEADERS[@]}" "$BASE/hipertensos/exportar.csv${scope:+?$scope}" | tail -n +2 | wc -l)
+      t=$(for i in 1 2 3 4 5; do
+            curl -fsS --max-time 60 -o /dev/null -w '%{time_total}\n' "${CURL_HEADERS[@]}" "$q"
+          done | percentiles)
+      TIMED_ROWS+=("| $backend | export $fmt (${scope:-municipality}) | $rows rows | ${t% *} | ${t#* } |")
+    done
+  done
+  # "id|name" of 20 patients, from the links of the list.
+  ids=$(curl -fsS --max-time 30 "${CURL_HEADERS[@]}" "$BASE/hipertensos?equipe=$ine&per_page=100&ordem=pontos" \
+    | grep -o 'href="/pacientes/[0-9]*"[^>]*>[^<]*' \
+    | grep -v '&' | sed 's#href="/pacientes/\([0-9]*\)"[^>]*>\(.*\)#\1|\2#' | head -n 20 | tr ' ' '_')
+  csrf=$(curl -fsS --max-time 30 "${CURL_HEADERS[@]}" "$BASE/hipertensos?equipe=$ine" \
+    | grep -o 'name="csrf" value="[0-9a-f]*"' | head -n 1 | sed 's/.*value="\([0-9a-f]*\)"/\1/')
+  [ -n "$csrf" ] || die "$backend: no CSRF token on the worklist"
+  : >"$WORK/write-times"
+  for id in $ids; do
+    name=${id#*|}
+    name=${name//_/ }
+    id=${id%%|*}
+    t_post=$(curl -sS --max-time 30 -o /dev/null -w '%{time_total}' "${CURL_HEADERS[@]}" \
+      --data-urlencode "csrf=$csrf" --data-urlencode "tipo=agendar_hiperdia" \
+      --data-urlencode "data=$(date +%Y-%m-%d)" "$BASE/pacientes/$id/acoes")
+    t_get=$(curl -fsS --max-time 30 -o "$WORK/row.html" -w '%{time_total}' "${CURL_HEADERS[@]}" \
+      --get --data-urlencode "equipe=$ine" --data-urlencode "busca=$name" "$BASE/hipertensos")
+    grep -q 'Agendar Hiperdia' "$WORK/row.html" || die "$backend: the scheduled action is not on the row of patient $id"
+    awk -v a="$t_post" -v b="$t_get" 'BEGIN { print a + b }' >>"$WORK/write-times"
+  done
+  t=$(percentiles <"$WORK/write-times")
+  TIMED_ROWS+=("| $backend | schedule an action + load its list row | $(wc -l <"$WORK/write-times") patients | ${t% *} | ${t#* } |")
+}
+
+TIMED_ROWS=()
 ROWS=()
 SEED_ROWS=()
 LAST_INE=""
@@ -231,7 +278,7 @@ MISSES=()
 
 run_backend() {
   local backend=$1 cfg url t0 t1 seed_s name path out line rss_kb rss_mib
-  local -a scenario_names=(primeira-pagina filtro-pagina-2 busca)
+  local -a scenario_names=(primeira-pagina filtro-pagina-2 busca ficha-paciente)
   local -a scenario_paths
   cfg="$WORK/$backend.toml"
 
@@ -276,10 +323,15 @@ run_backend() {
   [ -n "$ine" ] || die "$backend: no team option found in <select id=\"equipe\"> of /hipertensos"
   log "$backend: team INE $ine"
   LAST_INE=$ine
+  local patient
+  patient=$(curl -fsS --max-time 30 "${CURL_HEADERS[@]}" "$BASE/hipertensos?equipe=$ine&ordem=idade" \
+    | grep -o 'href="/pacientes/[0-9]*"' | head -n 1 | sed 's/[^0-9]//g')
+  [ -n "$patient" ] || die "$backend: no patient link on the worklist"
   scenario_paths=(
     "/hipertensos?equipe=$ine"
-    "/hipertensos?equipe=$ine&controle=nao_controlada&page=2"
+    "/hipertensos?equipe=$ine&situacao=nao_controlada&page=2"
     "/hipertensos?equipe=$ine&busca=maria"
+    "/pacientes/$patient"
   )
 
   local i
@@ -303,6 +355,8 @@ run_backend() {
       MISSES+=("$backend/$name (p95 $(field p95_ms "$line") ms)")
     fi
   done
+
+  timed_requests "$backend" "$ine"
 
   rss_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status" 2>/dev/null || true)
   rss_mib=$(awk -v k="${rss_kb:-0}" 'BEGIN { printf "%.1f", k / 1024 }')
@@ -339,11 +393,13 @@ REPORT="$RESULTS_DIR/latest.md"
   printf -- '- load: %s, %s threads, %s connections, %s per scenario after a %s warm-up\n' \
     "$(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-2)" "$THREADS" "$CONNECTIONS" "$DURATION" "$WARMUP"
   printf -- "- data: %s synthetic citizens (\`seed --seed 42\`)\n" "$CITIZENS"
-  printf -- "- scenarios (INE = team %s): primeira-pagina \`%s\`, filtro-pagina-2 \`%s\`, busca \`%s\`\n\n" \
-    "${LAST_INE:-?}" "/hipertensos?equipe=INE" "…&controle=nao_controlada&page=2" "…&busca=maria"
+  printf -- "- scenarios (INE = team %s): primeira-pagina \`%s\`, filtro-pagina-2 \`%s\`, busca \`%s\`, ficha-paciente \`/pacientes/ID\`\n\n" \
+    "${LAST_INE:-?}" "/hipertensos?equipe=INE" "…&situacao=nao_controlada&page=2" "…&busca=maria"
   printf '| backend | scenario | req/s | p50 ms | p95 ms | p99 ms | errors | peak RSS MiB |\n'
   printf '|---|---|---:|---:|---:|---:|---:|---:|\n'
   for row in "${ROWS[@]}"; do printf '| %s |\n' "${row//|/ | }"; done
+  printf '\n| backend | one request at a time | size | p50 ms | p95 ms |\n|---|---|---|---:|---:|\n'
+  printf '%s\n' "${TIMED_ROWS[@]}"
   printf '\n| backend | citizens | seed s |\n|---|---:|---:|\n'
   printf '%s\n' "${SEED_ROWS[@]}"
   printf '\n'
