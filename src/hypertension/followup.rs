@@ -44,7 +44,10 @@ async fn rows(
     person: Option<i64>,
 ) -> Result<Vec<QueryResult>, DbErr> {
     let (sql, values): (String, Vec<Value>) = match person {
-        Some(id) => (sql.replace("/*person*/", "AND co_cidadao = ?"), vec![id.into()]),
+        Some(id) => (
+            sql.replace("/*person*/", "AND co_cidadao = ?"),
+            vec![id.into()],
+        ),
         None => (sql.replace("/*person*/", ""), vec![]),
     };
     db.query_all_raw(statement(db.get_database_backend(), &sql, values))
@@ -112,8 +115,9 @@ pub async fn load(
     )
     .await?
     {
-        out.entry(r.try_get("", "co_cidadao")?).or_default().cv_risk_band =
-            Some(r.try_get("", "band")?);
+        out.entry(r.try_get("", "co_cidadao")?)
+            .or_default()
+            .cv_risk_band = Some(r.try_get("", "band")?);
     }
     Ok(out)
 }

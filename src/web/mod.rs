@@ -13,6 +13,7 @@ pub mod hypertension;
 pub mod layout;
 pub mod login;
 pub mod paths;
+pub mod patient;
 pub mod session;
 
 use std::sync::Arc;
@@ -93,6 +94,19 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = poem::Response> {
         .at(paths::LOGOUT, poem::post(login::logout))
         .at(paths::PASSWORD, get(login::password_page).post(login::password_submit))
         .at(paths::HYPERTENSION, get(hypertension::list))
+        .at("/pacientes/:id", get(patient::page))
+        .at("/pacientes/:id/acoes", poem::post(patient::schedule))
+        .at(
+            "/pacientes/:id/acoes/registrar",
+            get(patient::completion_page).post(patient::complete),
+        )
+        .at("/pacientes/:id/acoes/:acao/cancelar", poem::post(patient::cancel))
+        .at(
+            "/pacientes/:id/acoes/:acao/excluir",
+            get(patient::delete_confirm).post(patient::delete),
+        )
+        .at("/pacientes/:id/tratamento", poem::post(patient::add_medication))
+        .at("/pacientes/:id/tratamento/:med", poem::post(patient::change_medication))
         .at(paths::ADMIN_USERS, get(admin::list))
         .at(paths::ADMIN_NEW_USER, get(admin::new_form).post(admin::create))
         .at("/admin/usuarios/:id", get(admin::edit).post(admin::update))
