@@ -204,11 +204,14 @@ mod tests {
         }
     }
 
+    /// (completed action, MRPA decision, what it schedules)
+    type Case = (ActionType, Option<Decision>, Vec<(ActionType, NaiveDate)>);
+
     #[test]
     fn every_completion_schedules_the_reference_successor() {
         let on = d(2026, 11, 29);
         use ActionType::*;
-        let cases: Vec<(ActionType, Option<Decision>, Vec<(ActionType, NaiveDate)>)> = vec![
+        let cases: Vec<Case> = vec![
             (ScheduleRound, None, vec![(StartMrpa, on)]),
             (StartMrpa, None, vec![(EvaluateMrpa, d(2026, 12, 6))]),
             (

@@ -38,14 +38,17 @@ pub fn medication_line(name: &str, dose: i32, frequency: i32) -> String {
     format!("{name} — {dose} cp {frequency}x/dia")
 }
 
+/// Runs `sql` for everyone, or for one person: `/*person*/` becomes a filter on `column`
+/// (qualified in joins, where `co_cidadao` alone is ambiguous).
 async fn rows(
     db: &impl ConnectionTrait,
     sql: &str,
     person: Option<i64>,
+    column: &str,
 ) -> Result<Vec<QueryResult>, DbErr> {
     let (sql, values): (String, Vec<Value>) = match person {
         Some(id) => (
-            sql.replace("/*person*/", "AND co_cidadao = ?"),
+            sql.replace("/*person*/", &format!("AND {column} = ?")),
             vec![id.into()],
         ),
         None => (sql.replace("/*person*/", ""), vec![]),
@@ -65,6 +68,7 @@ pub async fn load(
         "SELECT co_cidadao, action_type, due_date FROM hypertension_action
          WHERE status = 'pending' /*person*/ ORDER BY co_cidadao, due_date, id",
         person,
+        "co_cidadao",
     )
     .await?
     {
@@ -79,6 +83,7 @@ pub async fn load(
         "SELECT co_cidadao, name, dose, frequency FROM hypertension_medication
          WHERE status = 'active' /*person*/ ORDER BY co_cidadao, name, id",
         person,
+        "co_cidadao",
     )
     .await?
     {
@@ -96,6 +101,7 @@ pub async fn load(
          JOIN hypertension_action a ON a.id = m.action_id
          WHERE a.status = 'done' /*person*/ ORDER BY m.co_cidadao, a.done_date, m.id",
         person,
+        "m.co_cidadao",
     )
     .await?
     {
@@ -112,6 +118,7 @@ pub async fn load(
          JOIN hypertension_action a ON a.id = r.action_id
          WHERE a.status = 'done' /*person*/ ORDER BY r.co_cidadao, a.done_date, r.id",
         person,
+        "r.co_cidadao",
     )
     .await?
     {
