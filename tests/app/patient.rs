@@ -899,3 +899,97 @@ async fn treatment_plan_changes_keep_their_history() {
         assert_eq!(audit_rows(&app, "write").await.len(), 5);
     }
 }
+
+#[tokio::test]
+async fn mrpa_means_are_computed_before_saving_and_actions_recorded_without_a_pending_one() {
+    for backend in backends() {
+        let app = setup(backend).await;
+        let today = app.state.today();
+        schedule_ok(&app, "avaliar_mrpa", today).await;
+        let id = the_pending(&app, "avaliar_mrpa").await;
+        let before = events(&app).await;
+        // "Calcular médias": the means and the protocol's suggestion, nothing saved.
+        let mut cells = mrpa_cells(("150", "95"), ("185", "100"));
+        cells.push(("inicio_mrpa".into(), iso(today - Duration::days(6))));
+        cells.push(("calcular".into(), "1".into()));
+        let resp = complete(&app, "avaliar_mrpa", Some(id), &as_refs(&cells)).await;
+        resp.assert_status_is_ok();
+        let page = body(resp).await;
+        let doc = html(&page);
+        let summary = text_of(&select(&doc, ".mrpa-summary")[0]);
+        assert!(summary.contains("185/100 mmHg"), "{summary}");
+        assert!(summary.contains("Encaminhar à cardiologia"), "{summary}");
+        assert!(!select(&doc, "input[name=decisao][value=cardiologia][checked]").is_empty());
+        assert_eq!(events(&app).await, before, "{backend:?}");
+        // Saved with the suggestion: cardiology referral follows.
+        cells.pop();
+        complete_pending(&app, "avaliar_mrpa", &as_refs(&cells)).await;
+        assert_eq!(pending(&app, "encaminhar_cardiologia").await.len(), 1);
+        complete_pending(
+            &app,
+            "encaminhar_cardiologia",
+            &[("profissional", "Dra. Ana"), ("modalidade", "presencial")],
+        )
+        .await;
+        // The consultation record requires its text.
+        let rec = the_pending(&app, "registrar_cardiologia").await;
+        let resp = complete(&app, "registrar_cardiologia", Some(rec), &[]).await;
+        resp.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body(resp).await.contains("Descreva a consulta"));
+        complete_pending(
+            &app,
+            "registrar_cardiologia",
+            &[
+                ("consulta", "Ecocardiograma normal"),
+                ("recomendacoes", "Manter IECA"),
+            ],
+        )
+        .await;
+        let ev = events(&app).await;
+        assert!(ev.iter().any(|(_, t, s, x)| t == "registrar_cardiologia"
+            && s == "done"
+            && x.contains("Manter IECA")));
+        // "Registrar ação" for a type with nothing pending records it now.
+        let form = app
+            .get(&format!("{}?tipo=avaliar_rcv", sub("acoes/registrar")))
+            .await;
+        form.assert_status_is_ok();
+        let resp = complete(
+            &app,
+            "avaliar_rcv",
+            None,
+            &[("idade", "66"), ("sexo", "F"), ("pas", "150")],
+        )
+        .await;
+        resp.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body(resp).await.contains("colesterol total"));
+        let resp = complete(
+            &app,
+            "avaliar_rcv",
+            None,
+            &[
+                ("idade", "66"),
+                ("sexo", "F"),
+                ("pas", "150"),
+                ("tabagismo", "sim"),
+                ("colesterol_total", "240"),
+            ],
+        )
+        .await;
+        resp.assert_status(StatusCode::SEE_OTHER);
+        let ev = events(&app).await;
+        assert!(ev.iter().any(|(_, t, s, x)| t == "avaliar_rcv"
+            && s == "done"
+            && x.contains("Feminino · fumante")));
+        assert_eq!(pending(&app, "encaminhar_nutricao").await.len(), 1);
+        // Unknown action types are a bad request, not a server error.
+        let resp = complete(&app, "inventada", None, &[]).await;
+        resp.assert_status(StatusCode::BAD_REQUEST);
+        app.get(&format!(
+            "{}?tipo=avaliar_rcv&acao=999999",
+            sub("acoes/registrar")
+        ))
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    }
+}
