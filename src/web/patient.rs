@@ -944,6 +944,18 @@ fn bp_chart(points: &[BpPoint]) -> Markup {
         xlabels.push(d1);
     }
     xlabels.dedup();
+    // Edge labels grow inwards so they are never clipped.
+    let anchor = |d: NaiveDate| {
+        if d0 == d1 {
+            "middle"
+        } else if d == d0 {
+            "start"
+        } else if d == d1 {
+            "end"
+        } else {
+            "middle"
+        }
+    };
     let summary = format!(
         "Pressão arterial de {} a {}: {} aferições; última {}. Linhas de referência em {} e {} mmHg.",
         format::date(d0),
@@ -968,7 +980,7 @@ fn bp_chart(points: &[BpPoint]) -> Markup {
                 text class="bp-ref-label" x=(W - RIGHT) y=(format!("{:.1}", y(CONTROL_SYSTOLIC) - 3.0)) text-anchor="end" { "140" }
                 text class="bp-ref-label" x=(W - RIGHT) y=(format!("{:.1}", y(CONTROL_DIASTOLIC) - 3.0)) text-anchor="end" { "90" }
                 @for d in &xlabels {
-                    text class="bp-axis" x=(format!("{:.1}", x(*d))) y=(format!("{:.1}", H - BOTTOM + 16.0)) text-anchor="middle" { (short_date(*d)) }
+                    text class="bp-axis" x=(format!("{:.1}", x(*d))) y=(format!("{:.1}", H - BOTTOM + 16.0)) text-anchor=(anchor(*d)) { (short_date(*d)) }
                 }
                 text class="bp-axis" x=(LEFT) y=(H - 4.0) { "mmHg · sistólica (linha contínua) e diastólica (tracejada)" }
                 polyline class="bp-sys" points=(sys) {}
@@ -1540,6 +1552,38 @@ fn delete_form(person: i64, user: &CurrentUser, action: i64, label: &str) -> Mar
     }
 }
 
+/// The MRPA readings as the grid they were typed in (day 1 marked as not counted).
+fn readings_table(readings: &[crate::store::hypertension_mrpa_reading::Model]) -> Markup {
+    let cell = |day: u8, p: Period, seq: u8| {
+        readings
+            .iter()
+            .find(|r| r.day == i32::from(day) && r.period == p.key() && r.seq == i32::from(seq))
+            .map(|r| format!("{}/{}", r.systolic, r.diastolic))
+            .unwrap_or_else(|| "—".to_string())
+    };
+    html! {
+        table class="mrpa-grid mrpa-readings" {
+            thead {
+                tr {
+                    th scope="col" { "Dia" }
+                    @for p in Period::ALL { @for s in 1..=mrpa::READINGS_PER_PERIOD { th scope="col" { (p.label()) " " (s) } } }
+                }
+            }
+            tbody {
+                @for day in 1..=mrpa::DAYS {
+                    tr class=(if day < mrpa::FIRST_COUNTED_DAY { "mrpa-day1" } else { "" }) {
+                        th scope="row" {
+                            "Dia " (day)
+                            @if day < mrpa::FIRST_COUNTED_DAY { span class="patient-meta" { "não entra na média" } }
+                        }
+                        @for p in Period::ALL { @for s in 1..=mrpa::READINGS_PER_PERIOD { td class="num" { (cell(day, p, s)) } } }
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn event_record(e: &TimelineEvent) -> Markup {
     html! {
         @if let Some((m, readings)) = &e.mrpa {
@@ -1554,15 +1598,7 @@ fn event_record(e: &TimelineEvent) -> Markup {
                 @if !readings.is_empty() {
                     details {
                         summary { "Medidas (" (readings.len()) ")" }
-                        ul class="plain readings" {
-                            @for r in readings {
-                                li {
-                                    "Dia " (r.day) ", " (Period::from_key(&r.period).map_or(r.period.as_str(), |p| p.label())) " " (r.seq) ": "
-                                    (format::bp(r.systolic, r.diastolic))
-                                    @if r.day < i32::from(mrpa::FIRST_COUNTED_DAY) { " (não entra na média)" }
-                                }
-                            }
-                        }
+                        (readings_table(readings))
                     }
                 }
             }
