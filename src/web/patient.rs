@@ -486,14 +486,28 @@ fn back_to(person: i64, query: &str) -> Response {
 }
 
 /// A page holding one form of the patient page (first display, or re-display with errors).
+/// It shows the person's name: the view is audited.
+#[allow(clippy::too_many_arguments)]
 async fn form_page(
     state: &AppState,
     user: &CurrentUser,
+    client: &Client,
+    path: &str,
     s: &summary::Model,
     title: &str,
     status: StatusCode,
     body: Markup,
-) -> Response {
+) -> Result<Response, WebError> {
+    audit_event(
+        state,
+        user,
+        client,
+        s.co_seq_cidadao,
+        Action::ViewPatient,
+        path.to_string(),
+        None,
+    )
+    .await?;
     let footer = state.footer(Some(user)).await;
     let markup = layout::page(
         &format!("{title} · {}", s.no_cidadao),
@@ -508,10 +522,10 @@ async fn form_page(
             }
         },
     );
-    markup
+    Ok(markup
         .with_status(status)
         .with_header(header::CACHE_CONTROL, "no-store")
-        .into_response()
+        .into_response())
 }
 
 /// Messages of one field, linked to it by id.
@@ -1924,6 +1938,8 @@ fn completion_form(
 async fn render_completion(
     state: &AppState,
     user: &CurrentUser,
+    client: &Client,
+    path: &str,
     v: &PatientView,
     t: ActionType,
     action_id: Option<i64>,
@@ -1931,7 +1947,7 @@ async fn render_completion(
     errors: &Errors,
     conflict: Option<&str>,
     status: StatusCode,
-) -> Response {
+) -> Result<Response, WebError> {
     let person = v.summary.co_seq_cidadao;
     let pending_due = action_id.and_then(|id| {
         v.timeline
@@ -1961,6 +1977,8 @@ async fn render_completion(
     form_page(
         state,
         user,
+        client,
+        path,
         &v.summary,
         &format!("Registrar: {}", t.label()),
         status,
@@ -1989,20 +2007,12 @@ pub async fn completion_page(
     {
         return Err(WebError::NotFound);
     }
-    audit_event(
+    let form = completion_defaults(&v, t, state.today());
+    render_completion(
         state,
         &user,
         &client,
-        person,
-        Action::ViewPatient,
-        paths::patient_sub(person, "acoes/registrar"),
-        req.uri().query().map(String::from),
-    )
-    .await?;
-    let form = completion_defaults(&v, t, state.today());
-    Ok(render_completion(
-        state,
-        &user,
+        req.uri().path(),
         &v,
         t,
         action_id,
@@ -2011,7 +2021,7 @@ pub async fn completion_page(
         None,
         StatusCode::OK,
     )
-    .await)
+    .await
 }
 
 #[handler]
@@ -2031,9 +2041,11 @@ pub async fn complete(
     if !form.get("calcular").is_empty() {
         // "Calcular médias": show the means and the suggestion; nothing is saved.
         let v = load_view(state, &user, person).await?;
-        return Ok(render_completion(
+        return render_completion(
             state,
             &user,
+            &client,
+            req.uri().path(),
             &v,
             t,
             action_id,
@@ -2042,7 +2054,7 @@ pub async fn complete(
             None,
             StatusCode::OK,
         )
-        .await);
+        .await;
     }
     let (errors, conflict) = match parse_completion(&form, t, action_id) {
         Err(errors) => (errors, None),
@@ -2072,9 +2084,11 @@ pub async fn complete(
     };
     let v = load_view(state, &user, person).await?;
     let status = refusal_status(&conflict);
-    Ok(render_completion(
+    render_completion(
         state,
         &user,
+        &client,
+        req.uri().path(),
         &v,
         t,
         action_id,
@@ -2083,7 +2097,7 @@ pub async fn complete(
         conflict.as_deref(),
         status,
     )
-    .await)
+    .await
 }
 
 #[handler]
@@ -2145,7 +2159,17 @@ pub async fn schedule(
         (error_summary(&errors, conflict.as_deref()))
         (schedule_form(person, &user, &form, &errors, today))
     };
-    Ok(form_page(state, &user, &s, "Agendar ação", status, body).await)
+    form_page(
+        state,
+        &user,
+        &client,
+        req.uri().path(),
+        &s,
+        "Agendar ação",
+        status,
+        body,
+    )
+    .await
 }
 
 /// The action of the path, checked against the person of the path and the user's scope.
@@ -2209,7 +2233,17 @@ pub async fn cancel(
                     div class="form-actions" { button type="submit" class="button" { "Confirmar cancelamento" } }
                 }
             };
-            Ok(form_page(state, &user, &s, "Cancelar ação", status, body).await)
+            form_page(
+                state,
+                &user,
+                &client,
+                req.uri().path(),
+                &s,
+                "Cancelar ação",
+                status,
+                body,
+            )
+            .await
         }
     }
 }
@@ -2218,15 +2252,29 @@ pub async fn cancel(
 async fn delete_page(
     state: &AppState,
     user: &CurrentUser,
+    client: &Client,
+    path: &str,
     s: &summary::Model,
     a: &crate::store::hypertension_action::Model,
-) -> Response {
+) -> Result<Response, WebError> {
     let body = delete_form(s.co_seq_cidadao, user, a.id, action_label(a));
-    form_page(state, user, s, "Excluir ação", StatusCode::OK, body).await
+    form_page(
+        state,
+        user,
+        client,
+        path,
+        s,
+        "Excluir ação",
+        StatusCode::OK,
+        body,
+    )
+    .await
 }
 
 #[handler]
 pub async fn delete_confirm(
+    req: &Request,
+    client: Client,
     Auth(user): Auth,
     Data(state): Data<&AppState>,
     Path((id, action)): Path<(String, String)>,
@@ -2234,7 +2282,7 @@ pub async fn delete_confirm(
     let person = path_id(&id)?;
     let s = in_scope(state, &user, person).await?;
     let a = action_of(state, &user, person, &action).await?;
-    Ok(delete_page(state, &user, &s, &a).await)
+    delete_page(state, &user, &client, req.uri().path(), &s, &a).await
 }
 
 #[handler]
@@ -2251,7 +2299,7 @@ pub async fn delete(
     let a = action_of(state, &user, person, &action).await?;
     check_csrf(req, Some(&form), &user)?;
     if form.get("confirmar") != "sim" {
-        return Ok(delete_page(state, &user, &s, &a).await);
+        return delete_page(state, &user, &client, req.uri().path(), &s, &a).await;
     }
     let actor = Actor {
         user_id: user.id,
@@ -2276,7 +2324,17 @@ pub async fn delete(
                 (error_summary(&errors, conflict.as_deref()))
                 (delete_form(person, &user, a.id, action_label(&a)))
             };
-            Ok(form_page(state, &user, &s, "Excluir ação", status, body).await)
+            form_page(
+                state,
+                &user,
+                &client,
+                req.uri().path(),
+                &s,
+                "Excluir ação",
+                status,
+                body,
+            )
+            .await
         }
     }
 }
@@ -2353,7 +2411,17 @@ pub async fn add_medication(
         (error_summary(&errors, conflict.as_deref()))
         (add_medication_form(person, &user, &catalogue, &form, &errors, today))
     };
-    Ok(form_page(state, &user, &s, "Adicionar medicamento", status, body).await)
+    form_page(
+        state,
+        &user,
+        &client,
+        req.uri().path(),
+        &s,
+        "Adicionar medicamento",
+        status,
+        body,
+    )
+    .await
 }
 
 #[handler]
@@ -2428,7 +2496,17 @@ pub async fn change_medication(
         p { strong { (m.row.name) } " — " (m.row.dose) " cp " (m.row.frequency) "x ao dia " (med_badge(m.status)) }
         (change_medication_form(person, &user, &m, &form, &errors))
     };
-    Ok(form_page(state, &user, &s, "Alterar medicamento", status, body).await)
+    form_page(
+        state,
+        &user,
+        &client,
+        req.uri().path(),
+        &s,
+        "Alterar medicamento",
+        status,
+        body,
+    )
+    .await
 }
 
 #[cfg(test)]

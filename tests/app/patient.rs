@@ -954,6 +954,13 @@ async fn mrpa_means_are_computed_before_saving_and_actions_recorded_without_a_pe
             .get(&format!("{}?tipo=avaliar_rcv", sub("acoes/registrar")))
             .await;
         form.assert_status_is_ok();
+        // Form pages show the person: they are audited as views.
+        assert!(
+            audit_rows(&app, "view_patient")
+                .await
+                .iter()
+                .any(|r| r.resource == sub("acoes/registrar"))
+        );
         let resp = complete(
             &app,
             "avaliar_rcv",
