@@ -481,8 +481,24 @@ async fn audit_write(
     .await
 }
 
-fn back_to(person: i64, query: &str) -> Response {
-    Redirect::see_other(format!("{}?{query}", paths::patient(person))).into_response()
+/// Back to the patient page after a write: 303 for a plain form; for htmx, an `HX-Location`
+/// that fetches the page into `#conteudo` and pushes its URL (the fragment is dropped).
+fn back_to(hx: bool, person: i64, query: &str) -> Response {
+    let url = format!("{}?{query}", paths::patient(person));
+    if hx {
+        let path = url.split('#').next().unwrap_or(&url);
+        let location = serde_json::json!({
+            "path": path,
+            "target": "#conteudo",
+            "select": "#conteudo",
+            "swap": "outerHTML",
+        });
+        return Response::builder()
+            .status(StatusCode::OK)
+            .header("HX-Location", location.to_string())
+            .finish();
+    }
+    Redirect::see_other(url).into_response()
 }
 
 /// A page holding one form of the patient page (first display, or re-display with errors).
@@ -694,7 +710,15 @@ pub async fn page(
         req.uri().query().map(String::from),
     )
     .await?;
-    let body = if hx.fragment {
+    // htmx asks for the timeline alone when it targets it (period links); any other htmx
+    // request (after a form) gets the whole page and selects what it needs.
+    let timeline_only = hx.fragment
+        && req
+            .headers()
+            .get("hx-target")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t == "linha-do-tempo");
+    let body = if timeline_only {
         timeline_section(&view, &user, &q, today)
     } else {
         let catalogue = treatment::catalogue(&state.db).await?;
@@ -1211,7 +1235,7 @@ fn add_medication_form(
         form.get("inicio").to_string()
     };
     html! {
-        form method="post" action=(paths::patient_sub(person, "tratamento")) class="form-grid med-add" {
+        form method="post" action=(paths::patient_sub(person, "tratamento")) hx-post=(paths::patient_sub(person, "tratamento")) hx-target="#conteudo" hx-select="#conteudo" hx-swap="outerHTML" class="form-grid med-add" {
             (csrf(user))
             div class="field field-wide" {
                 label for="medicamento" { "Medicamento" }
@@ -1290,7 +1314,7 @@ fn change_medication_form(
     let freq = form.get("frequencia");
     let dose = form.get("dose");
     html! {
-        form method="post" action=(paths::patient_sub(person, &format!("tratamento/{id}"))) class="form-grid med-change" {
+        form method="post" action=(paths::patient_sub(person, &format!("tratamento/{id}"))) hx-post=(paths::patient_sub(person, &format!("tratamento/{id}"))) hx-target="#conteudo" hx-select="#conteudo" hx-swap="outerHTML" class="form-grid med-change" {
             (csrf(user))
             div class="field" {
                 label for=(f("alteracao")) { "Alteração" }
@@ -1411,7 +1435,7 @@ fn schedule_form(
         form.get("data").to_string()
     };
     html! {
-        form method="post" action=(paths::patient_sub(person, "acoes")) class="form-grid schedule-form" {
+        form method="post" action=(paths::patient_sub(person, "acoes")) hx-post=(paths::patient_sub(person, "acoes")) hx-target="#conteudo" hx-select="#conteudo" hx-swap="outerHTML" class="form-grid schedule-form" {
             (csrf(user))
             div class="field" {
                 label for="agendar-tipo" { "Ação" }
@@ -1538,7 +1562,7 @@ fn event_item(person: i64, user: &CurrentUser, e: &TimelineEvent, today: NaiveDa
                     }
                     details class="inline-confirm" {
                         summary class="button button-secondary" { "Cancelar" }
-                        form method="post" action=(paths::patient_sub(person, &format!("acoes/{}/cancelar", a.id))) class="form-inline" {
+                        form method="post" action=(paths::patient_sub(person, &format!("acoes/{}/cancelar", a.id))) hx-post=(paths::patient_sub(person, &format!("acoes/{}/cancelar", a.id))) hx-target="#conteudo" hx-select="#conteudo" hx-swap="outerHTML" class="form-inline" {
                             (csrf(user))
                             label for=(format!("motivo-{}", a.id)) { "Motivo (opcional)" }
                             input type="text" id=(format!("motivo-{}", a.id)) name="motivo" maxlength=(actions::MAX_TEXT_CHARS);
@@ -1557,7 +1581,7 @@ fn event_item(person: i64, user: &CurrentUser, e: &TimelineEvent, today: NaiveDa
 
 fn delete_form(person: i64, user: &CurrentUser, action: i64, label: &str) -> Markup {
     html! {
-        form method="post" action=(paths::patient_sub(person, &format!("acoes/{action}/excluir"))) class="form-inline" {
+        form method="post" action=(paths::patient_sub(person, &format!("acoes/{action}/excluir"))) hx-post=(paths::patient_sub(person, &format!("acoes/{action}/excluir"))) hx-target="#conteudo" hx-select="#conteudo" hx-swap="outerHTML" class="form-inline" {
             (csrf(user))
             input type="hidden" name="confirmar" value="sim";
             p { "Excluir \"" (label) "\" lançada por engano? Os dados registrados nela e as ações pendentes que ela gerou também serão excluídos." }
@@ -1910,7 +1934,7 @@ fn completion_form(
 ) -> Markup {
     html! {
         (error_summary(errors, conflict))
-        form method="post" action=(paths::patient_sub(person, "acoes/registrar")) class="form-stack completion-form" {
+        form method="post" action=(paths::patient_sub(person, "acoes/registrar")) hx-post=(paths::patient_sub(person, "acoes/registrar")) hx-target="#conteudo" hx-select="#conteudo" hx-swap="outerHTML" class="form-stack completion-form" {
             (csrf(user))
             input type="hidden" name="tipo" value=(t.key());
             @if let Some(id) = action_id { input type="hidden" name="acao" value=(id); }
@@ -2027,6 +2051,7 @@ pub async fn completion_page(
 #[handler]
 pub async fn complete(
     req: &Request,
+    hx: HxRequest,
     client: Client,
     Auth(user): Auth,
     Data(state): Data<&AppState>,
@@ -2074,6 +2099,7 @@ pub async fn complete(
                     )
                     .await?;
                     return Ok(back_to(
+                        hx.fragment,
                         person,
                         &format!("feito={}#linha-do-tempo", done.action_id),
                     ));
@@ -2103,6 +2129,7 @@ pub async fn complete(
 #[handler]
 pub async fn schedule(
     req: &Request,
+    hx: HxRequest,
     client: Client,
     Auth(user): Auth,
     Data(state): Data<&AppState>,
@@ -2145,7 +2172,11 @@ pub async fn schedule(
                     &format!("acoes/{new}/agendar"),
                 )
                 .await?;
-                return Ok(back_to(person, &format!("agendada={new}#linha-do-tempo")));
+                return Ok(back_to(
+                    hx.fragment,
+                    person,
+                    &format!("agendada={new}#linha-do-tempo"),
+                ));
             }
             Err(e) => {
                 let (e, c) = map_err(e)?;
@@ -2195,6 +2226,7 @@ fn action_label(a: &crate::store::hypertension_action::Model) -> &str {
 #[handler]
 pub async fn cancel(
     req: &Request,
+    hx: HxRequest,
     client: Client,
     Auth(user): Auth,
     Data(state): Data<&AppState>,
@@ -2219,14 +2251,14 @@ pub async fn cancel(
                 &format!("acoes/{}/cancelar", a.id),
             )
             .await?;
-            Ok(back_to(person, "ok=cancelada#linha-do-tempo"))
+            Ok(back_to(hx.fragment, person, "ok=cancelada#linha-do-tempo"))
         }
         Err(e) => {
             let (errors, conflict) = map_err(e)?;
             let status = refusal_status(&conflict);
             let body = html! {
                 (error_summary(&errors, conflict.as_deref()))
-                form method="post" action=(paths::patient_sub(person, &format!("acoes/{}/cancelar", a.id))) class="form-stack" {
+                form method="post" action=(paths::patient_sub(person, &format!("acoes/{}/cancelar", a.id))) hx-post=(paths::patient_sub(person, &format!("acoes/{}/cancelar", a.id))) hx-target="#conteudo" hx-select="#conteudo" hx-swap="outerHTML" class="form-stack" {
                     (csrf(&user))
                     p { "Cancelar \"" (action_label(&a)) "\" (prazo " (format::date(a.due_date)) ")." }
                     (textarea(&form, &errors, "motivo", "Motivo (opcional)"))
@@ -2288,6 +2320,7 @@ pub async fn delete_confirm(
 #[handler]
 pub async fn delete(
     req: &Request,
+    hx: HxRequest,
     client: Client,
     Auth(user): Auth,
     Data(state): Data<&AppState>,
@@ -2315,7 +2348,7 @@ pub async fn delete(
                 &format!("acoes/{}/excluir", a.id),
             )
             .await?;
-            Ok(back_to(person, "ok=excluida#linha-do-tempo"))
+            Ok(back_to(hx.fragment, person, "ok=excluida#linha-do-tempo"))
         }
         Err(e) => {
             let (errors, conflict) = map_err(e)?;
@@ -2342,6 +2375,7 @@ pub async fn delete(
 #[handler]
 pub async fn add_medication(
     req: &Request,
+    hx: HxRequest,
     client: Client,
     Auth(user): Auth,
     Data(state): Data<&AppState>,
@@ -2396,7 +2430,7 @@ pub async fn add_medication(
                     &format!("tratamento/{m}/adicionar"),
                 )
                 .await?;
-                return Ok(back_to(person, "ok=tratamento#tratamento"));
+                return Ok(back_to(hx.fragment, person, "ok=tratamento#tratamento"));
             }
             Err(e) => {
                 let (e, c) = map_err(e)?;
@@ -2427,6 +2461,7 @@ pub async fn add_medication(
 #[handler]
 pub async fn change_medication(
     req: &Request,
+    hx: HxRequest,
     client: Client,
     Auth(user): Auth,
     Data(state): Data<&AppState>,
@@ -2481,7 +2516,7 @@ pub async fn change_medication(
                     &format!("tratamento/{med}/{}", form.get("alteracao").trim()),
                 )
                 .await?;
-                return Ok(back_to(person, "ok=tratamento#tratamento"));
+                return Ok(back_to(hx.fragment, person, "ok=tratamento#tratamento"));
             }
             Err(e) => {
                 let (e, c) = map_err(e)?;

@@ -261,8 +261,20 @@ async fn patient_page_shows_every_section() {
         assert!(!select(&doc, "a[href='/pacientes/1/mrpa.pdf']").is_empty());
         assert!(!audit_rows(&app, "view_patient").await.is_empty());
         // The period filter answers htmx with the timeline only.
-        let frag = body(app.get_htmx(&format!("{}?periodo=30", page_url())).await).await;
+        let frag = body(
+            app.client
+                .get(format!("{}?periodo=30", page_url()))
+                .header("Cookie", format!("aps_sessao={}", app.session.cookie))
+                .header("HX-Request", "true")
+                .header("HX-Target", "linha-do-tempo")
+                .send()
+                .await,
+        )
+        .await;
         assert!(frag.contains("linha-do-tempo") && !frag.contains("<html"));
+        // Any other htmx request gets the whole page (it selects #conteudo).
+        let full = body(app.get_htmx(&page_url()).await).await;
+        assert!(full.contains("<html") && full.contains("id=\"conteudo\""));
         let bad = app.get(&format!("{}?periodo=7", page_url())).await;
         bad.assert_status(StatusCode::BAD_REQUEST);
     }
@@ -998,5 +1010,52 @@ async fn mrpa_means_are_computed_before_saving_and_actions_recorded_without_a_pe
         ))
         .await
         .assert_status(StatusCode::NOT_FOUND);
+    }
+}
+
+#[tokio::test]
+async fn htmx_forms_swap_the_page_and_push_its_url() {
+    for backend in backends() {
+        let app = setup(backend).await;
+        let post = |fields: Vec<(&'static str, String)>| {
+            let app = &app;
+            async move {
+                let mut form = url::form_urlencoded::Serializer::new(String::new());
+                form.append_pair("csrf", &app.session.csrf);
+                for (k, v) in &fields {
+                    form.append_pair(k, v);
+                }
+                app.client
+                    .post(sub("acoes"))
+                    .header("Cookie", format!("aps_sessao={}", app.session.cookie))
+                    .header("HX-Request", "true")
+                    .header("HX-Target", "conteudo")
+                    .content_type("application/x-www-form-urlencoded")
+                    .body(form.finish())
+                    .send()
+                    .await
+            }
+        };
+        let today = iso(app.state.today());
+        let ok = post(vec![("tipo", "agendar_hiperdia".into()), ("data", today)]).await;
+        ok.assert_status_is_ok();
+        let loc =
+            ok.0.headers()
+                .get("HX-Location")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string();
+        assert!(loc.contains("/pacientes/1?agendada="), "{backend:?} {loc}");
+        assert!(loc.contains("#conteudo"));
+        let bad = post(vec![
+            ("tipo", "agendar_hiperdia".into()),
+            ("data", "ontem".into()),
+        ])
+        .await;
+        bad.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        let page = body(bad).await;
+        let doc = html(&page);
+        assert!(!select(&doc, "#conteudo form[hx-post] .field-error").is_empty());
+        assert_eq!(pending(&app, "agendar_hiperdia").await.len(), 1);
     }
 }
