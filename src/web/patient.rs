@@ -1740,7 +1740,16 @@ fn completion_defaults(v: &PatientView, t: ActionType, today: NaiveDate) -> Form
                 m.insert("imc".into(), format::decimal1(b));
             }
             m.insert("tabagismo".into(), "nao".into());
-            m.insert("diabetes".into(), "nao".into());
+            // Diabetes on the PEC problem list (CIAP T89/T90, CID E10–E14) pre-answers "Sim".
+            let dl = &crate::clinical::codes::DIABETES_C4;
+            let diabetic = v
+                .problems
+                .iter()
+                .any(|p| dl.matches_ciap(&p.code) || dl.matches_cid10(&p.code));
+            m.insert(
+                "diabetes".into(),
+                if diabetic { "sim" } else { "nao" }.into(),
+            );
         }
         RecordKind::Nutrition => {
             if let Some((_, w)) = v.anthropometry.weight_kg {
