@@ -1059,3 +1059,40 @@ async fn htmx_forms_swap_the_page_and_push_its_url() {
         assert_eq!(pending(&app, "agendar_hiperdia").await.len(), 1);
     }
 }
+
+#[tokio::test]
+async fn the_timeline_period_filter_hides_older_events() {
+    for backend in backends() {
+        let app = setup(backend).await;
+        let today = app.state.today();
+        let old = iso(today - Duration::days(100));
+        let resp = app
+            .post_as(
+                &app.session,
+                &sub("acoes/registrar"),
+                &[("tipo", "solicitar_exames"), ("data", &old)],
+                true,
+            )
+            .await;
+        resp.assert_status(StatusCode::SEE_OTHER);
+        let count = |page: String| select(&html(&page), "li.event").len();
+        // The old request and its follow-up (due 93 days ago, overdue).
+        assert_eq!(
+            count(body(app.get(&page_url()).await).await),
+            2,
+            "{backend:?}"
+        );
+        let recent = body(app.get(&format!("{}?periodo=90", page_url())).await).await;
+        assert_eq!(count(recent.clone()), 0);
+        assert!(recent.contains("Nenhuma ação neste período"));
+        let year = body(app.get(&format!("{}?periodo=365", page_url())).await).await;
+        assert_eq!(count(year.clone()), 2);
+        // The overdue follow-up is marked.
+        assert!(
+            select(&html(&year), "li.event[data-status=pending] .badge-bad")
+                .iter()
+                .any(|b| text_of(b) == "Atrasada")
+        );
+        assert!(worklist_row(&app).await.contains("Atrasada desde"));
+    }
+}
