@@ -461,7 +461,7 @@ pub async fn timeline(
         reading::Entity::find()
             .filter(reading::Column::MrpaId.is_in(mrpa_ids))
             .order_by_asc(reading::Column::Day)
-            .order_by_desc(reading::Column::Period)
+            .order_by_asc(reading::Column::Period)
             .order_by_asc(reading::Column::Seq)
             .all(db)
             .await?

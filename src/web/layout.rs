@@ -8,8 +8,9 @@ use super::paths;
 
 /// htmx settings compatible with the CSP (no injected styles, no eval, no inline scripts), with
 /// no copy of pages (patient names) kept in the browser's storage, and with full-page history
-/// restoration from the server (see `assets/vendor/README.md`).
-const HTMX_CONFIG: &str = r#"{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"historyCacheSize":0,"refreshOnHistoryMiss":true,"historyRestoreAsHxRequest":false,"selfRequestsOnly":true}"#;
+/// restoration from the server (see `assets/vendor/README.md`). A refused form (422, or 409
+/// for a conflict) is swapped in like a success: it carries the form with its messages.
+const HTMX_CONFIG: &str = r#"{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"historyCacheSize":0,"refreshOnHistoryMiss":true,"historyRestoreAsHxRequest":false,"selfRequestsOnly":true,"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"409|422","swap":true},{"code":"[45]..","swap":false,"error":true},{"code":"...","swap":false}]}"#;
 
 /// The programs in the navigation, in the order teams think of them.
 const PROGRAMS: &[(&str, Option<&str>)] = &[

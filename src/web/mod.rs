@@ -14,6 +14,7 @@ pub mod hypertension_reports;
 pub mod layout;
 pub mod login;
 pub mod paths;
+pub mod patient;
 pub mod session;
 
 use std::sync::Arc;
@@ -104,6 +105,19 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = poem::Response> {
         .at("/pacientes/:id/receita.pdf", get(hypertension_documents::patient_prescription))
         .at("/pacientes/:id/mrpa.pdf", get(hypertension_documents::mrpa_sheet))
         .at(paths::HYPERTENSION_TEAM, get(hypertension_reports::team_summary))
+        .at("/pacientes/:id", get(patient::page))
+        .at("/pacientes/:id/acoes", poem::post(patient::schedule))
+        .at(
+            "/pacientes/:id/acoes/registrar",
+            get(patient::completion_page).post(patient::complete),
+        )
+        .at("/pacientes/:id/acoes/:acao/cancelar", poem::post(patient::cancel))
+        .at(
+            "/pacientes/:id/acoes/:acao/excluir",
+            get(patient::delete_confirm).post(patient::delete),
+        )
+        .at("/pacientes/:id/tratamento", poem::post(patient::add_medication))
+        .at("/pacientes/:id/tratamento/:med", poem::post(patient::change_medication))
         .at(paths::ADMIN_USERS, get(admin::list))
         .at(paths::ADMIN_NEW_USER, get(admin::new_form).post(admin::create))
         .at("/admin/usuarios/:id", get(admin::edit).post(admin::update))

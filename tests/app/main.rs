@@ -14,5 +14,6 @@ mod hypertension;
 mod logs;
 mod mirror;
 mod observability;
+mod patient;
 mod postgres_grants;
 mod web_shell;

@@ -231,7 +231,10 @@ async fn http_metrics_are_labelled_by_route_template() {
         .await
         .assert_status_is_ok();
     app.get(&asset).await.assert_status_is_ok();
-    app.get("/pacientes/898001234567891")
+    app.get("/nada/898001234567891")
+        .await
+        .assert_status(poem::http::StatusCode::NOT_FOUND);
+    app.get("/pacientes/898001234567892")
         .await
         .assert_status(poem::http::StatusCode::NOT_FOUND);
     app.get("/hipertensos?equipe=abc")
@@ -243,9 +246,13 @@ async fn http_metrics_are_labelled_by_route_template() {
     assert!(count(&after, "/hipertensos", "200") >= count(&before, "/hipertensos", "200") + 2.0);
     assert!(count(&after, "/assets/*path", "200") >= count(&before, "/assets/*path", "200") + 1.0);
     assert!(count(&after, "unmatched", "404") >= count(&before, "unmatched", "404") + 1.0);
+    assert!(
+        count(&after, "/pacientes/:id", "404") >= count(&before, "/pacientes/:id", "404") + 1.0
+    );
     assert!(count(&after, "/hipertensos", "400") >= count(&before, "/hipertensos", "400") + 1.0);
     // Never the raw path or the query.
     assert!(!after.contains("898001234567891"));
+    assert!(!after.contains("898001234567892"));
     assert!(!after.contains("maria"));
     assert!(!after.contains(&asset));
     // Explicit buckets: a histogram, not a summary.
