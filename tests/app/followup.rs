@@ -443,3 +443,59 @@ async fn acs_list_groups_by_household_and_team_summary_shows_the_quadrimester() 
         assert!((1..=4).contains(&months), "{backend:?} {months}");
     }
 }
+
+/// On a seeded municipality (households, visits, prescriptions, exams), every page of the
+/// programme answers: the first patient's page, its documents, the ACS list and team summary of
+/// its team and micro-area, and the exports.
+#[tokio::test]
+async fn seeded_municipality_pages_answer() {
+    for backend in backends() {
+        let app = TestApp::start(
+            backend,
+            Start {
+                seed_citizens: Some(400),
+            },
+        )
+        .await;
+        let page = body(app.get("/hipertensos?per_page=10&ordem=idade").await).await;
+        let doc = html(&page);
+        let link = select(&doc, "table.worklist tbody tr a.patient-name")
+            .first()
+            .and_then(|a| a.value().attr("href").map(str::to_string))
+            .expect("a patient link");
+        let team = select(&doc, "select#equipe option")
+            .iter()
+            .filter_map(|o| o.value().attr("value").map(str::to_string))
+            .find(|v| !v.is_empty())
+            .expect("a team");
+        app.get(&link).await.assert_status_is_ok();
+        app.get(&format!("{link}/mrpa.pdf"))
+            .await
+            .assert_status_is_ok();
+        app.get(&format!("/hipertensos/equipe?equipe={team}"))
+            .await
+            .assert_status_is_ok();
+        let list = body(app.get(&format!("/hipertensos?equipe={team}")).await).await;
+        let doc = html(&list);
+        let area = select(&doc, "select#microarea option")
+            .iter()
+            .filter_map(|o| o.value().attr("value").map(str::to_string))
+            .find(|v| !v.is_empty())
+            .expect("a micro-area");
+        let acs = body(
+            app.get(&format!("/hipertensos/acs?equipe={team}&microarea={area}"))
+                .await,
+        )
+        .await;
+        assert!(
+            !select(&html(&acs), ".household").is_empty(),
+            "{backend:?}: no household on the ACS list"
+        );
+        app.get("/hipertensos/exportar.csv")
+            .await
+            .assert_status_is_ok();
+        app.get(&format!("/hipertensos/exportar.xlsx?equipe={team}"))
+            .await
+            .assert_status_is_ok();
+    }
+}
