@@ -96,3 +96,27 @@ pub fn logical_paths() -> Vec<String> {
     v.sort();
     v
 }
+
+#[cfg(test)]
+mod tests {
+    /// A lost brace (e.g. in a merge) silently swallows every rule after it.
+    #[test]
+    fn the_stylesheet_braces_balance() {
+        let css = include_str!("../../assets/app.css");
+        let mut depth = 0i32;
+        for (n, line) in css.lines().enumerate() {
+            for c in line.chars() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    _ => {}
+                }
+                assert!(depth >= 0, "unbalanced '}}' at line {}", n + 1);
+            }
+            if line.starts_with("/* ") {
+                assert_eq!(depth, 0, "section comment inside a block at line {}", n + 1);
+            }
+        }
+        assert_eq!(depth, 0);
+    }
+}
