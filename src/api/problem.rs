@@ -95,6 +95,14 @@ pub enum ApiError {
     /// Não existe, ou está fora do território do usuário (a resposta é a mesma).
     #[oai(status = 404, content_type = "application/problem+json")]
     NotFound(Json<Problem>),
+    /// Conflito com o estado atual (só em alterações): a ação já foi concluída ou cancelada,
+    /// ou já existe uma ação pendente do mesmo tipo.
+    #[oai(status = 409, content_type = "application/problem+json")]
+    Conflict(Json<Problem>),
+    /// Dados bem formados, mas recusados pelas regras do acompanhamento (só em alterações):
+    /// cada campo recusado em `errors`, com a explicação em português. Nada foi gravado.
+    #[oai(status = 422, content_type = "application/problem+json")]
+    Unprocessable(Json<Problem>),
     /// Limite de requisições por minuto do token excedido.
     #[oai(status = 429, content_type = "application/problem+json")]
     TooManyRequests(
@@ -123,6 +131,33 @@ impl ApiError {
                 field: field.into(),
                 message,
             }]),
+        ))
+    }
+
+    /// A conflict with the current state (already completed, already pending).
+    pub fn conflict(detail: &str) -> ApiError {
+        ApiError::Conflict(Json(Problem::new(
+            StatusCode::CONFLICT,
+            "conflito",
+            "Conflito com o estado atual",
+            detail,
+        )))
+    }
+
+    /// Well-formed input refused by the programme's rules, one entry per field.
+    pub fn unprocessable(errors: Vec<FieldError>) -> ApiError {
+        let detail = match errors.as_slice() {
+            [one] => one.message.clone(),
+            _ => "Corrija os campos indicados em `errors`; nada foi gravado.".to_string(),
+        };
+        ApiError::Unprocessable(Json(
+            Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "regra-do-acompanhamento",
+                "Dados recusados",
+                &detail,
+            )
+            .with_errors(errors),
         ))
     }
 
