@@ -19,7 +19,13 @@ pub const CLASSES: &[(&str, &[&str])] = &[
     ),
     (
         "Inibidores da ECA",
-        &["CAPTOPRIL", "ENALAPRIL", "LISINOPRIL", "RAMIPRIL", "PERINDOPRIL"],
+        &[
+            "CAPTOPRIL",
+            "ENALAPRIL",
+            "LISINOPRIL",
+            "RAMIPRIL",
+            "PERINDOPRIL",
+        ],
     ),
     (
         "Bloqueadores do receptor AT1",
@@ -34,7 +40,13 @@ pub const CLASSES: &[(&str, &[&str])] = &[
     ),
     (
         "Bloqueadores dos canais de cálcio",
-        &["ANLODIPINO", "NIFEDIPINO", "FELODIPINO", "VERAPAMIL", "DILTIAZEM"],
+        &[
+            "ANLODIPINO",
+            "NIFEDIPINO",
+            "FELODIPINO",
+            "VERAPAMIL",
+            "DILTIAZEM",
+        ],
     ),
     (
         "Betabloqueadores",
@@ -47,7 +59,10 @@ pub const CLASSES: &[(&str, &[&str])] = &[
             "NEBIVOLOL",
         ],
     ),
-    ("Simpatolíticos de ação central", &["METILDOPA", "CLONIDINA"]),
+    (
+        "Simpatolíticos de ação central",
+        &["METILDOPA", "CLONIDINA"],
+    ),
     ("Vasodilatadores diretos", &["HIDRALAZINA", "MINOXIDIL"]),
 ];
 
@@ -71,9 +86,18 @@ mod tests {
 
     #[test]
     fn classes_by_prefix() {
-        assert_eq!(class_of("LOSARTANA POTASSICA"), Some("Bloqueadores do receptor AT1"));
-        assert_eq!(class_of("ANLODIPINO, BESILATO DE"), Some("Bloqueadores dos canais de cálcio"));
-        assert_eq!(class_of("HIDROCLOROTIAZIDA"), Some("Diuréticos tiazídicos e similares"));
+        assert_eq!(
+            class_of("LOSARTANA POTASSICA"),
+            Some("Bloqueadores do receptor AT1")
+        );
+        assert_eq!(
+            class_of("ANLODIPINO, BESILATO DE"),
+            Some("Bloqueadores dos canais de cálcio")
+        );
+        assert_eq!(
+            class_of("HIDROCLOROTIAZIDA"),
+            Some("Diuréticos tiazídicos e similares")
+        );
         assert_eq!(class_of("METFORMINA"), None);
         assert_eq!(class_of(""), None);
         assert!(prefixes().count() > 30);

@@ -134,25 +134,52 @@ mod tests {
     #[test]
     fn the_latest_source_decides_and_home_wins_a_tie() {
         let today = d(2026, 11, 29);
-        let high = Reading { systolic: 150, diastolic: 95 };
-        let ok = Reading { systolic: 120, diastolic: 70 };
+        let high = Reading {
+            systolic: 150,
+            diastolic: 95,
+        };
+        let ok = Reading {
+            systolic: 120,
+            diastolic: 70,
+        };
         // Office only, home only.
-        assert_eq!(combined_status(Some((d(2026, 11, 1), high)), None, today), ControlStatus::Uncontrolled);
-        assert_eq!(combined_status(None, Some((d(2026, 11, 1), true)), today), ControlStatus::Controlled);
-        assert_eq!(combined_status(None, None, today), ControlStatus::NoRecentReading);
+        assert_eq!(
+            combined_status(Some((d(2026, 11, 1), high)), None, today),
+            ControlStatus::Uncontrolled
+        );
+        assert_eq!(
+            combined_status(None, Some((d(2026, 11, 1), true)), today),
+            ControlStatus::Controlled
+        );
+        assert_eq!(
+            combined_status(None, None, today),
+            ControlStatus::NoRecentReading
+        );
         // Home newer than office: home decides.
         assert_eq!(
-            combined_status(Some((d(2026, 10, 1), high)), Some((d(2026, 11, 1), true)), today),
+            combined_status(
+                Some((d(2026, 10, 1), high)),
+                Some((d(2026, 11, 1), true)),
+                today
+            ),
             ControlStatus::Controlled
         );
         // Same day: home decides.
         assert_eq!(
-            combined_status(Some((d(2026, 11, 1), ok)), Some((d(2026, 11, 1), false)), today),
+            combined_status(
+                Some((d(2026, 11, 1), ok)),
+                Some((d(2026, 11, 1), false)),
+                today
+            ),
             ControlStatus::Uncontrolled
         );
         // Office newer: office decides.
         assert_eq!(
-            combined_status(Some((d(2026, 11, 2), ok)), Some((d(2026, 11, 1), false)), today),
+            combined_status(
+                Some((d(2026, 11, 2), ok)),
+                Some((d(2026, 11, 1), false)),
+                today
+            ),
             ControlStatus::Controlled
         );
         // A home evaluation 181 days old is not recent; 180 is.

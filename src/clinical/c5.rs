@@ -172,9 +172,7 @@ pub fn month_ends(today: NaiveDate) -> Vec<NaiveDate> {
     let mut out = Vec::new();
     let mut month = start;
     while month <= today {
-        let next = month
-            .checked_add_months(Months::new(1))
-            .unwrap_or(today);
+        let next = month.checked_add_months(Months::new(1)).unwrap_or(today);
         let end = next.pred_opt().unwrap_or(today).min(today);
         out.push(end);
         if next <= month {
@@ -228,18 +226,33 @@ mod tests {
 
     #[test]
     fn quadrimesters_and_month_ends() {
-        assert_eq!(quadrimester(d(2026, 11, 29)), (d(2026, 9, 1), d(2026, 12, 31)));
+        assert_eq!(
+            quadrimester(d(2026, 11, 29)),
+            (d(2026, 9, 1), d(2026, 12, 31))
+        );
         assert_eq!(quadrimester(d(2026, 1, 1)), (d(2026, 1, 1), d(2026, 4, 30)));
-        assert_eq!(quadrimester(d(2026, 4, 30)), (d(2026, 1, 1), d(2026, 4, 30)));
+        assert_eq!(
+            quadrimester(d(2026, 4, 30)),
+            (d(2026, 1, 1), d(2026, 4, 30))
+        );
         assert_eq!(quadrimester(d(2026, 5, 1)), (d(2026, 5, 1), d(2026, 8, 31)));
-        assert_eq!(quadrimester(d(2026, 8, 31)), (d(2026, 5, 1), d(2026, 8, 31)));
-        assert_eq!(quadrimester(d(2026, 9, 1)), (d(2026, 9, 1), d(2026, 12, 31)));
+        assert_eq!(
+            quadrimester(d(2026, 8, 31)),
+            (d(2026, 5, 1), d(2026, 8, 31))
+        );
+        assert_eq!(
+            quadrimester(d(2026, 9, 1)),
+            (d(2026, 9, 1), d(2026, 12, 31))
+        );
         assert_eq!(
             month_ends(d(2026, 11, 29)),
             vec![d(2026, 9, 30), d(2026, 10, 31), d(2026, 11, 29)]
         );
         assert_eq!(month_ends(d(2026, 9, 1)), vec![d(2026, 9, 1)]);
-        assert_eq!(month_ends(d(2028, 2, 29)), vec![d(2028, 1, 31), d(2028, 2, 29)]);
+        assert_eq!(
+            month_ends(d(2028, 2, 29)),
+            vec![d(2028, 1, 31), d(2028, 2, 29)]
+        );
     }
 
     #[test]
@@ -257,11 +270,21 @@ mod tests {
         assert_eq!(due[0], (Practice::Visit, Due::Covered));
         assert_eq!(
             due[1],
-            (Practice::BloodPressure, Due::Lapses { lapses: d(2026, 12, 2) })
+            (
+                Practice::BloodPressure,
+                Due::Lapses {
+                    lapses: d(2026, 12, 2)
+                }
+            )
         );
         assert_eq!(
             due[2],
-            (Practice::Anthropometry, Due::Missing { by: d(2026, 12, 31) })
+            (
+                Practice::Anthropometry,
+                Due::Missing {
+                    by: d(2026, 12, 31)
+                }
+            )
         );
     }
 

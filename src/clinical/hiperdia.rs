@@ -208,24 +208,49 @@ mod tests {
     fn every_completion_schedules_the_reference_successor() {
         let on = d(2026, 11, 29);
         use ActionType::*;
-        let cases: Vec<(ActionType, Option<Decision>, Vec<(ActionType, NaiveDate)>)> = vec![
+        type Case = (ActionType, Option<Decision>, Vec<(ActionType, NaiveDate)>);
+        let cases: Vec<Case> = vec![
             (ScheduleRound, None, vec![(StartMrpa, on)]),
             (StartMrpa, None, vec![(EvaluateMrpa, d(2026, 12, 6))]),
-            (EvaluateMrpa, Some(Decision::Maintain), vec![(RequestExams, on)]),
-            (EvaluateMrpa, Some(Decision::Modify), vec![(ModifyTreatment, on)]),
-            (EvaluateMrpa, Some(Decision::Cardiology), vec![(ReferCardiology, on)]),
+            (
+                EvaluateMrpa,
+                Some(Decision::Maintain),
+                vec![(RequestExams, on)],
+            ),
+            (
+                EvaluateMrpa,
+                Some(Decision::Modify),
+                vec![(ModifyTreatment, on)],
+            ),
+            (
+                EvaluateMrpa,
+                Some(Decision::Cardiology),
+                vec![(ReferCardiology, on)],
+            ),
             (EvaluateMrpa, None, vec![]),
             (ModifyTreatment, None, vec![(StartMrpa, d(2026, 12, 29))]),
             (RequestExams, None, vec![(EvaluateExams, d(2026, 12, 6))]),
             (EvaluateExams, None, vec![(EvaluateCvRisk, on)]),
             (EvaluateCvRisk, None, vec![(ReferNutrition, on)]),
             (ReferNutrition, None, vec![(RecordNutrition, on)]),
-            (RecordNutrition, None, vec![(ScheduleRound, d(2027, 11, 29))]),
-            (ReferCardiology, None, vec![(RecordCardiology, d(2026, 12, 29))]),
+            (
+                RecordNutrition,
+                None,
+                vec![(ScheduleRound, d(2027, 11, 29))],
+            ),
+            (
+                ReferCardiology,
+                None,
+                vec![(RecordCardiology, d(2026, 12, 29))],
+            ),
             (RecordCardiology, None, vec![]),
         ];
         for (done, decision, expected) in cases {
-            assert_eq!(next_actions(done, decision, on), expected, "{done:?} {decision:?}");
+            assert_eq!(
+                next_actions(done, decision, on),
+                expected,
+                "{done:?} {decision:?}"
+            );
         }
     }
 
@@ -246,6 +271,9 @@ mod tests {
         assert_eq!(ActionType::EvaluateMrpa.record_kind(), RecordKind::Mrpa);
         assert_eq!(ActionType::EvaluateExams.record_kind(), RecordKind::Exams);
         assert_eq!(ActionType::ScheduleRound.record_kind(), RecordKind::None);
-        assert_eq!(ActionType::RecordCardiology.record_kind(), RecordKind::Cardiology);
+        assert_eq!(
+            ActionType::RecordCardiology.record_kind(),
+            RecordKind::Cardiology
+        );
     }
 }

@@ -321,7 +321,8 @@ pub async fn schedule(
     patient::find_in_scope(db, actor.scope, person)
         .await?
         .ok_or(ActionError::NotFound)?;
-    let notes = clean_text("observacoes", notes.as_deref()).map_err(|e| ActionError::Invalid(vec![e]))?;
+    let notes =
+        clean_text("observacoes", notes.as_deref()).map_err(|e| ActionError::Invalid(vec![e]))?;
     if due < today {
         return Err(invalid(
             "data",
@@ -335,7 +336,17 @@ pub async fn schedule(
             action_type.label()
         )));
     }
-    let id = insert(&txn, actor, person, action_type, Status::Pending, due, None, notes).await?;
+    let id = insert(
+        &txn,
+        actor,
+        person,
+        action_type,
+        Status::Pending,
+        due,
+        None,
+        notes,
+    )
+    .await?;
     followup::refresh_person(&txn, person, today).await?;
     txn.commit().await?;
     Ok(id)
@@ -402,7 +413,8 @@ pub async fn complete(
         .await?
         .ok_or(ActionError::NotFound)?;
     validate(&c, today)?;
-    let notes = clean_text("observacoes", c.notes.as_deref()).map_err(|e| ActionError::Invalid(vec![e]))?;
+    let notes =
+        clean_text("observacoes", c.notes.as_deref()).map_err(|e| ActionError::Invalid(vec![e]))?;
     let txn = db.begin().await?;
     let target = match c.action_id {
         Some(id) => {
@@ -412,7 +424,10 @@ pub async fn complete(
                 .filter(|a| a.co_cidadao == person)
                 .ok_or(ActionError::NotFound)?;
             if a.action_type != c.action_type.key() {
-                return Err(invalid("acao", "Os dados enviados não correspondem ao tipo de ação."));
+                return Err(invalid(
+                    "acao",
+                    "Os dados enviados não correspondem ao tipo de ação.",
+                ));
             }
             Some(a)
         }
@@ -461,7 +476,17 @@ pub async fn complete(
         if pending_of(&txn, person, next).await?.is_some() {
             continue;
         }
-        insert(&txn, actor, person, next, Status::Pending, due, Some(id), None).await?;
+        insert(
+            &txn,
+            actor,
+            person,
+            next,
+            Status::Pending,
+            due,
+            Some(id),
+            None,
+        )
+        .await?;
         scheduled.push((next, due));
     }
     followup::refresh_person(&txn, person, today).await?;
@@ -649,7 +674,8 @@ pub async fn cancel(
     today: NaiveDate,
 ) -> Result<i64, ActionError> {
     let a = find(db, actor.scope, id).await?;
-    let reason = clean_text("motivo", reason.as_deref()).map_err(|e| ActionError::Invalid(vec![e]))?;
+    let reason =
+        clean_text("motivo", reason.as_deref()).map_err(|e| ActionError::Invalid(vec![e]))?;
     let txn = db.begin().await?;
     let res = action::Entity::update_many()
         .col_expr(action::Column::Status, Status::Cancelled.key().into())

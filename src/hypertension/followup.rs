@@ -121,8 +121,9 @@ pub async fn load(
     )
     .await?
     {
-        out.entry(r.try_get("", "co_cidadao")?).or_default().cv_risk_band =
-            Some(r.try_get("", "band")?);
+        out.entry(r.try_get("", "co_cidadao")?)
+            .or_default()
+            .cv_risk_band = Some(r.try_get("", "band")?);
     }
     Ok(out)
 }

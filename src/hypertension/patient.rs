@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, Value,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Value,
 };
 
 use crate::auth::Scope;
@@ -23,9 +23,9 @@ use crate::db::sql::{placeholders, statement};
 use crate::store::hypertension_summary::{self as summary, Column};
 use crate::store::{
     app_user, hypertension_action as action, hypertension_cardiology as cardiology,
-    hypertension_cv_risk as risk, hypertension_exam_result as exam,
-    hypertension_mrpa as mrpa_row, hypertension_mrpa_reading as reading,
-    hypertension_nutrition as nutrition, hypertension_treatment_change as change,
+    hypertension_cv_risk as risk, hypertension_exam_result as exam, hypertension_mrpa as mrpa_row,
+    hypertension_mrpa_reading as reading, hypertension_nutrition as nutrition,
+    hypertension_treatment_change as change,
 };
 use crate::text::{digits, normalize_cpf};
 
@@ -507,7 +507,11 @@ pub async fn timeline(
                             .collect(),
                     )
                 }),
-                exams: exams.iter().filter(|e| e.action_id == id).cloned().collect(),
+                exams: exams
+                    .iter()
+                    .filter(|e| e.action_id == id)
+                    .cloned()
+                    .collect(),
                 risk: risks.iter().find(|r| r.action_id == id).cloned(),
                 change: changes.iter().find(|c| c.action_id == id).cloned(),
                 nutrition: nutritions.iter().find(|n| n.action_id == id).cloned(),

@@ -542,7 +542,10 @@ async fn households(db: &DatabaseConnection) -> Result<Households, DbErr> {
     };
     for r in rows {
         let street: Option<String> = r.try_get("", "no_logradouro")?;
-        let Some(street) = street.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()) else {
+        let Some(street) = street
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+        else {
             continue;
         };
         let kind: Option<String> = r.try_get("", "no_tipo_logradouro")?;
@@ -561,14 +564,13 @@ async fn households(db: &DatabaseConnection) -> Result<Households, DbErr> {
                 .filter(|n| !n.is_empty()),
             registered: r.try_get("", "dt_cad_domiciliar")?,
         };
-        let keep = |map: &mut HashMap<String, Address>, key: String, a: &Address| {
-            match map.get(&key) {
+        let keep =
+            |map: &mut HashMap<String, Address>, key: String, a: &Address| match map.get(&key) {
                 Some(old) if old.registered >= a.registered => {}
                 _ => {
                     map.insert(key, a.clone());
                 }
-            }
-        };
+            };
         if let Some(cpf) = r
             .try_get::<Option<String>>("", "nu_cpf_cidadao")?
             .and_then(|c| normalize_cpf(&c))

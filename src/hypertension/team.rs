@@ -112,7 +112,11 @@ pub async fn summary(
         .await?;
     let n = |v: Option<i64>| u64::try_from(v.unwrap_or(0)).unwrap_or(0);
     let (people, points, practices) = match p {
-        Some(r) => (r.people, r.points.unwrap_or(0), [n(r.a), n(r.b), n(r.c), n(r.d)]),
+        Some(r) => (
+            r.people,
+            r.points.unwrap_or(0),
+            [n(r.a), n(r.b), n(r.c), n(r.d)],
+        ),
         None => (0, 0, [0; 4]),
     };
     let areas = scoped()

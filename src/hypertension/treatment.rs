@@ -324,7 +324,8 @@ pub async fn change(
     patient::find_in_scope(db, actor.scope, m.co_cidadao)
         .await?
         .ok_or(ActionError::NotFound)?;
-    let reason = clean_text("motivo", reason.as_deref()).map_err(|e| ActionError::Invalid(vec![e]))?;
+    let reason =
+        clean_text("motivo", reason.as_deref()).map_err(|e| ActionError::Invalid(vec![e]))?;
     let status = MedStatus::from_key(&m.status).unwrap_or(MedStatus::Stopped);
     let conflict = |msg: &str| Err(ActionError::Conflict(msg.to_string()));
     let (new_status, kind, detail, dose, frequency) = match change {
@@ -380,19 +381,37 @@ pub async fn change(
             if status != MedStatus::Active {
                 return conflict("Só um medicamento em uso pode ser pausado.");
             }
-            (MedStatus::Paused, "pausado", String::new(), m.dose, m.frequency)
+            (
+                MedStatus::Paused,
+                "pausado",
+                String::new(),
+                m.dose,
+                m.frequency,
+            )
         }
         Change::Resume => {
             if status != MedStatus::Paused {
                 return conflict("Só um medicamento pausado pode ser retomado.");
             }
-            (MedStatus::Active, "retomado", String::new(), m.dose, m.frequency)
+            (
+                MedStatus::Active,
+                "retomado",
+                String::new(),
+                m.dose,
+                m.frequency,
+            )
         }
         Change::Stop => {
             if status == MedStatus::Stopped {
                 return conflict("Este medicamento já está encerrado.");
             }
-            (MedStatus::Stopped, "encerrado", String::new(), m.dose, m.frequency)
+            (
+                MedStatus::Stopped,
+                "encerrado",
+                String::new(),
+                m.dose,
+                m.frequency,
+            )
         }
     };
     let txn = db.begin().await?;

@@ -163,9 +163,7 @@ impl Tab {
         let c = Condition::all();
         match self {
             Tab::Controlled => c.add(Column::ControlStatus.eq(ControlStatus::Controlled.key())),
-            Tab::Uncontrolled => {
-                c.add(Column::ControlStatus.eq(ControlStatus::Uncontrolled.key()))
-            }
+            Tab::Uncontrolled => c.add(Column::ControlStatus.eq(ControlStatus::Uncontrolled.key())),
             Tab::NoRecentReading => {
                 c.add(Column::ControlStatus.eq(ControlStatus::NoRecentReading.key()))
             }

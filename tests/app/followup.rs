@@ -77,10 +77,14 @@ struct World {
 async fn world(backend: crate::helpers::Backend) -> World {
     let app = TestApp::start(backend, Start::default()).await;
     let mut f = Fixture::new(&app).await;
-    f.person(&Person::new(1, "ANA PENDENTE", TEAM_A, "01")).await;
-    f.person(&Person::new(2, "BIA ATRASADA", TEAM_A, "01")).await;
-    f.person(&Person::new(3, "CAIO TRATAMENTO", TEAM_A, "02")).await;
-    f.person(&Person::new(4, "DORA OUTRA EQUIPE", TEAM_B, "05")).await;
+    f.person(&Person::new(1, "ANA PENDENTE", TEAM_A, "01"))
+        .await;
+    f.person(&Person::new(2, "BIA ATRASADA", TEAM_A, "01"))
+        .await;
+    f.person(&Person::new(3, "CAIO TRATAMENTO", TEAM_A, "02"))
+        .await;
+    f.person(&Person::new(4, "DORA OUTRA EQUIPE", TEAM_B, "05"))
+        .await;
     let today = app.state.today();
     // An uncontrolled office reading 20 days ago for ANA.
     f.bp(1, today - Duration::days(20), "150/95").await;
@@ -117,9 +121,17 @@ async fn tabs_count_their_rows_and_follow_each_write() {
         };
         // ANA: a round scheduled for today. BIA: MRPA started 10 days ago, so its evaluation
         // (+7 days) is overdue. CAIO: a medication in the plan.
-        actions::schedule(db, actor, 1, ActionType::ScheduleRound, w.today, None, w.today)
-            .await
-            .expect("schedule");
+        actions::schedule(
+            db,
+            actor,
+            1,
+            ActionType::ScheduleRound,
+            w.today,
+            None,
+            w.today,
+        )
+        .await
+        .expect("schedule");
         let done = actions::complete(
             db,
             actor,
@@ -181,35 +193,69 @@ async fn tabs_count_their_rows_and_follow_each_write() {
         for _ in 0..2 {
             let page = body(w.app.get("/hipertensos?per_page=100").await).await;
             for (label, key, expected) in [
-                ("Ações pendentes", "acoes_pendentes", vec!["ANA PENDENTE", "BIA ATRASADA"]),
+                (
+                    "Ações pendentes",
+                    "acoes_pendentes",
+                    vec!["ANA PENDENTE", "BIA ATRASADA"],
+                ),
                 ("Ações atrasadas", "acoes_atrasadas", vec!["BIA ATRASADA"]),
                 ("Em tratamento", "em_tratamento", vec!["CAIO TRATAMENTO"]),
-                ("Pressão não controlada", "nao_controlada", vec!["ANA PENDENTE"]),
+                (
+                    "Pressão não controlada",
+                    "nao_controlada",
+                    vec!["ANA PENDENTE"],
+                ),
             ] {
-                let list =
-                    body(w.app.get(&format!("/hipertensos?per_page=100&situacao={key}")).await)
-                        .await;
+                let list = body(
+                    w.app
+                        .get(&format!("/hipertensos?per_page=100&situacao={key}"))
+                        .await,
+                )
+                .await;
                 assert_eq!(names(&list), expected, "{backend:?} {key}");
-                assert_eq!(counter(&page, label), expected.len() as u64, "{backend:?} {label}");
+                assert_eq!(
+                    counter(&page, label),
+                    expected.len() as u64,
+                    "{backend:?} {label}"
+                );
             }
             let row = body(w.app.get("/hipertensos?busca=BIA").await).await;
             assert!(row.contains("Avaliar MRPA"), "{backend:?}");
             assert!(row.contains("Atrasada desde"), "{backend:?}");
             let row = body(w.app.get("/hipertensos?busca=CAIO").await).await;
-            assert!(row.contains("Losartana Potássica 50 mg — 1 cp 2x/dia"), "{backend:?}");
+            assert!(
+                row.contains("Losartana Potássica 50 mg — 1 cp 2x/dia"),
+                "{backend:?}"
+            );
             // The periodic full refresh keeps what the writes derived.
             w.app.refresh().await;
         }
 
         // Someone else's patient: not found, nothing written.
-        let err = actions::schedule(db, actor, 4, ActionType::ScheduleRound, w.today, None, w.today)
-            .await
-            .expect_err("out of scope");
+        let err = actions::schedule(
+            db,
+            actor,
+            4,
+            ActionType::ScheduleRound,
+            w.today,
+            None,
+            w.today,
+        )
+        .await
+        .expect_err("out of scope");
         assert!(matches!(err, ActionError::NotFound), "{backend:?}");
         // A second pending action of the same type is refused.
-        let err = actions::schedule(db, actor, 1, ActionType::ScheduleRound, w.today, None, w.today)
-            .await
-            .expect_err("duplicate");
+        let err = actions::schedule(
+            db,
+            actor,
+            1,
+            ActionType::ScheduleRound,
+            w.today,
+            None,
+            w.today,
+        )
+        .await
+        .expect_err("duplicate");
         assert!(matches!(err, ActionError::Conflict(_)), "{backend:?}");
         // A date in the past for a schedule is refused.
         let err = actions::schedule(
@@ -342,13 +388,23 @@ async fn acs_list_groups_by_household_and_team_summary_shows_the_quadrimester() 
         )
         .await;
         app.refresh().await;
-        let page = body(app.get(&format!("/hipertensos/acs?equipe={TEAM_A}&microarea=01")).await).await;
+        let page = body(
+            app.get(&format!("/hipertensos/acs?equipe={TEAM_A}&microarea=01"))
+                .await,
+        )
+        .await;
         let doc = html(&page);
-        let houses: Vec<String> = select(&doc, ".household-address").iter().map(text_of).collect();
+        let houses: Vec<String> = select(&doc, ".household-address")
+            .iter()
+            .map(text_of)
+            .collect();
         assert_eq!(houses.len(), 1, "{backend:?} {houses:?}");
         assert!(houses[0].contains("RUA DAS FLORES, 12"), "{backend:?}");
         assert_eq!(select(&doc, ".household-person").len(), 2, "{backend:?}");
-        assert!(page.contains("Aferição de pressão arterial") || page.contains("até"), "{backend:?}");
+        assert!(
+            page.contains("Aferição de pressão arterial") || page.contains("até"),
+            "{backend:?}"
+        );
         // A micro-area is required; another team's list is refused like an unknown team.
         app.get(&format!("/hipertensos/acs?equipe={TEAM_A}"))
             .await
@@ -361,11 +417,18 @@ async fn acs_list_groups_by_household_and_team_summary_shows_the_quadrimester() 
             .await;
         let _ = acs;
         let s = app.login("acs.b", crate::helpers::PASSWORD).await;
-        app.get_as(&s, &format!("/hipertensos/acs?equipe={TEAM_A}&microarea=01"))
-            .await
-            .assert_status(poem::http::StatusCode::BAD_REQUEST);
+        app.get_as(
+            &s,
+            &format!("/hipertensos/acs?equipe={TEAM_A}&microarea=01"),
+        )
+        .await
+        .assert_status(poem::http::StatusCode::BAD_REQUEST);
 
-        let page = body(app.get(&format!("/hipertensos/equipe?equipe={TEAM_A}")).await).await;
+        let page = body(
+            app.get(&format!("/hipertensos/equipe?equipe={TEAM_A}"))
+                .await,
+        )
+        .await;
         let doc = html(&page);
         assert!(page.contains("C5 do quadrimestre"), "{backend:?}");
         let months = select(&doc, "table.trend tbody tr").len();

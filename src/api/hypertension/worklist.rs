@@ -18,11 +18,11 @@ use crate::audit::{self, Action, Event};
 use crate::clinical::age;
 use crate::clinical::blood_pressure::ControlStatus;
 use crate::clinical::c5::Practice;
+use crate::hypertension::followup;
 use crate::hypertension::worklist::{
     self, Filters, MAX_PAGE, MAX_SEARCH_CHARS, PageRequest, Search, Sort,
 };
 use crate::store::hypertension_summary as summary;
-use crate::hypertension::followup;
 use crate::web::AppState;
 
 /// Largest page an integrator may ask for.
