@@ -267,10 +267,12 @@ pub async fn from_error(err: poem::Error) -> Response {
         )
         .into_response();
     }
-    if let Some(e) = err.downcast_ref::<ParsePathError>() {
-        return ApiError::invalid(
-            e.name,
-            format!("Valor inválido no caminho (`{}`): {}", e.name, e.reason),
+    // A path segment that does not parse (`/hipertensos/abc`) names no resource: 404, as an
+    // unknown id. (poem-openapi names path parameters `param0`, `param1`… here, which would
+    // mean nothing to an integrator as a field name.)
+    if err.is::<ParsePathError>() {
+        return ApiError::not_found(
+            "Este endereço da API não existe: confira os identificadores do caminho.",
         )
         .into_response();
     }

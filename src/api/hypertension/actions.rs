@@ -244,7 +244,7 @@ pub struct RegistroCardiologia {
 /// `cardiologia` (encaminhar_cardiologia, registrar_cardiologia). As demais ações não levam
 /// registro.
 #[derive(Union, Debug, Clone)]
-#[oai(discriminator_name = "tipo")]
+#[oai(discriminator_name = "tipo", one_of)]
 pub enum Registro {
     #[oai(mapping = "mrpa")]
     Mrpa(RegistroMrpa),

@@ -453,7 +453,7 @@ pub struct RegistroCardiologiaView {
 
 /// O registro clínico de uma ação realizada; `tipo` diz qual.
 #[derive(Union, Debug, Clone)]
-#[oai(discriminator_name = "tipo")]
+#[oai(discriminator_name = "tipo", one_of)]
 pub enum RegistroView {
     #[oai(mapping = "mrpa")]
     Mrpa(RegistroMrpaView),
@@ -541,7 +541,8 @@ fn record_of(e: &TimelineEvent) -> Option<RegistroView> {
                 .exams
                 .iter()
                 .filter_map(|x| {
-                    Analyte::from_key(&x.analyte).map(|a| analyte_result(a, x.value, x.collected_on))
+                    Analyte::from_key(&x.analyte)
+                        .map(|a| analyte_result(a, x.value, x.collected_on))
                 })
                 .collect(),
         }));
@@ -718,21 +719,24 @@ impl PatientApi {
                 decisao: Decision::from_key(&m.decision).map(Decisao::of)?,
             })
         });
-        let latest_risk = v.timeline.iter().find_map(|e| e.risk.as_ref().map(|r| (e, r)));
-        let risco_cardiovascular = s
-            .cv_risk_band
-            .as_deref()
-            .and_then(RiskBand::from_key)
-            .map(|band| {
-                let same = latest_risk.filter(|(_, r)| r.band == band.key());
-                RiscoCardiovascular {
-                    faixa: FaixaRisco::of(band),
-                    nome: band.label().to_string(),
-                    nivel: band.level().to_string(),
-                    percentual: same.map(|(_, r)| r.percent),
-                    data: same.map(|(e, _)| e.day()),
-                }
-            });
+        let latest_risk = v
+            .timeline
+            .iter()
+            .find_map(|e| e.risk.as_ref().map(|r| (e, r)));
+        let risco_cardiovascular =
+            s.cv_risk_band
+                .as_deref()
+                .and_then(RiskBand::from_key)
+                .map(|band| {
+                    let same = latest_risk.filter(|(_, r)| r.band == band.key());
+                    RiscoCardiovascular {
+                        faixa: FaixaRisco::of(band),
+                        nome: band.label().to_string(),
+                        nivel: band.level().to_string(),
+                        percentual: same.map(|(_, r)| r.percent),
+                        data: same.map(|(e, _)| e.day()),
+                    }
+                });
         let praticas = v
             .c5_due
             .iter()
