@@ -103,6 +103,9 @@ pub enum ApiError {
     /// cada campo recusado em `errors`, com a explicação em português. Nada foi gravado.
     #[oai(status = 422, content_type = "application/problem+json")]
     Unprocessable(Json<Problem>),
+    /// Corpo ausente ou fora de `application/json` (só em operações com corpo).
+    #[oai(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Json<Problem>),
     /// Limite de requisições por minuto do token excedido.
     #[oai(status = 429, content_type = "application/problem+json")]
     TooManyRequests(
@@ -295,7 +298,7 @@ pub async fn from_error(err: poem::Error) -> Response {
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "tipo-de-conteudo",
             "Tipo de conteúdo não suportado",
-            "Envie o corpo como application/json.",
+            "Envie o corpo como JSON, com o cabeçalho Content-Type: application/json.",
         ));
     }
     if err.is::<AuthorizationError>() {

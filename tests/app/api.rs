@@ -657,7 +657,9 @@ async fn the_committed_openapi_document_matches_the_code() {
     ] {
         let op = &doc["paths"][path][method];
         assert!(op["operationId"].is_string(), "{path}");
-        for status in [ok, "400", "401", "403", "404", "409", "422", "429", "500"] {
+        for status in [
+            ok, "400", "401", "403", "404", "409", "415", "422", "429", "500",
+        ] {
             assert!(
                 op["responses"][status].is_object(),
                 "{method} {path} documents {status}"
