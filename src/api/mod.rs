@@ -10,7 +10,8 @@
 //!   reads), applies the rate limit, and the `ApiAuth` security scheme operations take.
 //! - `docs.rs` — the documentation page (vendored Swagger UI, no external loads, strict CSP).
 //! - `territory.rs` — teams and micro-areas in scope.
-//! - `hypertension/` — one file per endpoint group: `worklist.rs`, `c5.rs`.
+//! - `hypertension/` — one file per endpoint group: `worklist.rs`, `c5.rs`, `patient.rs`
+//!   (summary, timeline), `actions.rs` (follow-up writes and the MRPA submission).
 //!
 //! # Adding an endpoint
 //!
@@ -58,7 +59,7 @@ pub const API_VERSION: &str = "1.0.0";
 pub enum ApiTags {
     /// Equipes e microáreas do território do usuário.
     Territorio,
-    /// Programa de hipertensão: lista nominal e indicador C5.
+    /// Programa de hipertensão: lista nominal, indicador C5, resumo e acompanhamento da pessoa.
     Hipertensao,
 }
 
@@ -66,6 +67,8 @@ type Apis = (
     territory::TerritoryApi,
     hypertension::worklist::WorklistApi,
     hypertension::c5::C5Api,
+    hypertension::patient::PatientApi,
+    hypertension::actions::ActionsApi,
 );
 
 /// The poem-openapi service of `/api/v1`.
@@ -75,6 +78,8 @@ pub fn service() -> OpenApiService<Apis, ()> {
             territory::TerritoryApi,
             hypertension::worklist::WorklistApi,
             hypertension::c5::C5Api,
+            hypertension::patient::PatientApi,
+            hypertension::actions::ActionsApi,
         ),
         "Sistema APS — API",
         API_VERSION,

@@ -95,6 +95,17 @@ pub enum ApiError {
     /// Não existe, ou está fora do território do usuário (a resposta é a mesma).
     #[oai(status = 404, content_type = "application/problem+json")]
     NotFound(Json<Problem>),
+    /// Conflito com o estado atual (só em alterações): a ação já foi concluída ou cancelada,
+    /// ou já existe uma ação pendente do mesmo tipo.
+    #[oai(status = 409, content_type = "application/problem+json")]
+    Conflict(Json<Problem>),
+    /// Dados bem formados, mas recusados pelas regras do acompanhamento (só em alterações):
+    /// cada campo recusado em `errors`, com a explicação em português. Nada foi gravado.
+    #[oai(status = 422, content_type = "application/problem+json")]
+    Unprocessable(Json<Problem>),
+    /// Corpo ausente ou fora de `application/json` (só em operações com corpo).
+    #[oai(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Json<Problem>),
     /// Limite de requisições por minuto do token excedido.
     #[oai(status = 429, content_type = "application/problem+json")]
     TooManyRequests(
@@ -123,6 +134,33 @@ impl ApiError {
                 field: field.into(),
                 message,
             }]),
+        ))
+    }
+
+    /// A conflict with the current state (already completed, already pending).
+    pub fn conflict(detail: &str) -> ApiError {
+        ApiError::Conflict(Json(Problem::new(
+            StatusCode::CONFLICT,
+            "conflito",
+            "Conflito com o estado atual",
+            detail,
+        )))
+    }
+
+    /// Well-formed input refused by the programme's rules, one entry per field.
+    pub fn unprocessable(errors: Vec<FieldError>) -> ApiError {
+        let detail = match errors.as_slice() {
+            [one] => one.message.clone(),
+            _ => "Corrija os campos indicados em `errors`; nada foi gravado.".to_string(),
+        };
+        ApiError::Unprocessable(Json(
+            Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "regra-do-acompanhamento",
+                "Dados recusados",
+                &detail,
+            )
+            .with_errors(errors),
         ))
     }
 
@@ -232,10 +270,12 @@ pub async fn from_error(err: poem::Error) -> Response {
         )
         .into_response();
     }
-    if let Some(e) = err.downcast_ref::<ParsePathError>() {
-        return ApiError::invalid(
-            e.name,
-            format!("Valor inválido no caminho (`{}`): {}", e.name, e.reason),
+    // A path segment that does not parse (`/hipertensos/abc`) names no resource: 404, as an
+    // unknown id. (poem-openapi names path parameters `param0`, `param1`… here, which would
+    // mean nothing to an integrator as a field name.)
+    if err.is::<ParsePathError>() {
+        return ApiError::not_found(
+            "Este endereço da API não existe: confira os identificadores do caminho.",
         )
         .into_response();
     }
@@ -258,7 +298,7 @@ pub async fn from_error(err: poem::Error) -> Response {
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "tipo-de-conteudo",
             "Tipo de conteúdo não suportado",
-            "Envie o corpo como application/json.",
+            "Envie o corpo como JSON, com o cabeçalho Content-Type: application/json.",
         ));
     }
     if err.is::<AuthorizationError>() {

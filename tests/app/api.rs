@@ -25,7 +25,7 @@ async fn territory(app: &TestApp) {
 }
 
 /// A user with one assignment and a token for them.
-async fn user_with_token(
+pub(crate) async fn user_with_token(
     app: &TestApp,
     username: &str,
     a: sistema_aps::auth::Assignment,
@@ -37,7 +37,7 @@ async fn user_with_token(
         .token
 }
 
-async fn api(app: &TestApp, token: &str, uri: &str) -> TestResponse {
+pub(crate) async fn api(app: &TestApp, token: &str, uri: &str) -> TestResponse {
     app.client
         .get(uri)
         .header("Authorization", format!("Bearer {token}"))
@@ -45,12 +45,12 @@ async fn api(app: &TestApp, token: &str, uri: &str) -> TestResponse {
         .await
 }
 
-async fn json(resp: TestResponse) -> Value {
+pub(crate) async fn json(resp: TestResponse) -> Value {
     serde_json::from_str(&body(resp).await).expect("json body")
 }
 
 /// Asserts a problem document with this status; returns it.
-async fn problem(resp: TestResponse, status: StatusCode) -> Value {
+pub(crate) async fn problem(resp: TestResponse, status: StatusCode) -> Value {
     resp.assert_status(status);
     resp.assert_content_type("application/problem+json");
     let p = json(resp).await;
@@ -643,6 +643,26 @@ async fn the_committed_openapi_document_matches_the_code() {
             assert!(
                 doc["paths"][path]["get"]["responses"][status].is_object(),
                 "{path} documents {status}"
+            );
+        }
+    }
+    for (path, method, ok) in [
+        ("/hipertensos/{id}", "get", "200"),
+        ("/hipertensos/{id}/linha-do-tempo", "get", "200"),
+        ("/hipertensos/{id}/acoes", "post", "201"),
+        ("/hipertensos/{id}/acoes/registrar", "post", "201"),
+        ("/hipertensos/{id}/acoes/{acao}/concluir", "post", "200"),
+        ("/hipertensos/{id}/acoes/{acao}/cancelar", "post", "200"),
+        ("/hipertensos/{id}/mrpa", "post", "200"),
+    ] {
+        let op = &doc["paths"][path][method];
+        assert!(op["operationId"].is_string(), "{path}");
+        for status in [
+            ok, "400", "401", "403", "404", "409", "415", "422", "429", "500",
+        ] {
+            assert!(
+                op["responses"][status].is_object(),
+                "{method} {path} documents {status}"
             );
         }
     }
