@@ -23,6 +23,14 @@ use crate::store::{
 use super::followup;
 use super::patient::{self, FieldError};
 
+/// How far back an action, a collection date may be recorded (late entries of the past two
+/// years are normal; older dates are typing errors).
+pub const MAX_PAST_DAYS: i64 = 730;
+/// How far ahead an action may be scheduled.
+pub const MAX_FUTURE_DAYS: i64 = 730;
+/// Day 1 of an MRPA is at most this many days before its evaluation.
+pub const MAX_MRPA_SPAN_DAYS: i64 = 60;
+
 /// A second identical record within this many seconds is taken for a double submit.
 pub const DOUBLE_SUBMIT_SECS: i64 = 120;
 
@@ -196,7 +204,16 @@ pub fn validate(c: &Completion, today: NaiveDate) -> Result<(), ActionError> {
         ));
     }
     check_text(&mut errors, "observacoes", &c.notes);
-    if c.record.kind() != c.action_type.record_kind() {
+    if c.done_on < today - chrono::Duration::days(MAX_PAST_DAYS) {
+        errors.push(FieldError::new(
+            "data",
+            format!("A data de realização não pode ser anterior a {MAX_PAST_DAYS} dias atrás."),
+        ));
+    }
+    // A referral may be recorded without its details; every other record is required.
+    let optional =
+        c.action_type == ActionType::ReferCardiology && c.record.kind() == RecordKind::None;
+    if c.record.kind() != c.action_type.record_kind() && !optional {
         errors.push(FieldError::new(
             "acao",
             "Os dados enviados não correspondem ao tipo de ação.",
@@ -204,6 +221,14 @@ pub fn validate(c: &Completion, today: NaiveDate) -> Result<(), ActionError> {
     }
     match &c.record {
         Record::Mrpa(m) => {
+            if m.first_day < c.done_on - chrono::Duration::days(MAX_MRPA_SPAN_DAYS) {
+                errors.push(FieldError::new(
+                    "inicio_mrpa",
+                    format!(
+                        "O primeiro dia do MRPA deve estar nos {MAX_MRPA_SPAN_DAYS} dias antes da avaliação."
+                    ),
+                ));
+            }
             if m.first_day > c.done_on {
                 errors.push(FieldError::new(
                     "inicio_mrpa",
@@ -226,6 +251,11 @@ pub fn validate(c: &Completion, today: NaiveDate) -> Result<(), ActionError> {
                 errors.push(FieldError::new(
                     "data_coleta",
                     "A data da coleta não pode estar no futuro.",
+                ));
+            } else if *collected_on < today - chrono::Duration::days(MAX_PAST_DAYS) {
+                errors.push(FieldError::new(
+                    "data_coleta",
+                    format!("A data da coleta não pode ser anterior a {MAX_PAST_DAYS} dias atrás."),
                 ));
             }
             if values.is_empty() {
@@ -330,6 +360,12 @@ pub async fn schedule(
         return Err(invalid(
             "data",
             "A data prevista não pode ser anterior a hoje.",
+        ));
+    }
+    if due > today + chrono::Duration::days(MAX_FUTURE_DAYS) {
+        return Err(invalid(
+            "data",
+            format!("A data prevista deve estar nos próximos {MAX_FUTURE_DAYS} dias."),
         ));
     }
     let txn = db.begin().await?;
@@ -748,4 +784,96 @@ pub async fn delete(
     followup::refresh_person(&txn, a.co_cidadao, today).await?;
     txn.commit().await?;
     Ok(a.co_cidadao)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()
+    }
+
+    fn completion(t: ActionType, done_on: NaiveDate, record: Record) -> Completion {
+        Completion {
+            action_type: t,
+            action_id: None,
+            done_on,
+            notes: None,
+            record,
+        }
+    }
+
+    fn fields(r: Result<(), ActionError>) -> Vec<String> {
+        match r {
+            Ok(()) => vec![],
+            Err(ActionError::Invalid(e)) => e.into_iter().map(|e| e.field).collect(),
+            Err(other) => vec![format!("{other:?}")],
+        }
+    }
+
+    #[test]
+    fn dates_are_bounded_on_both_sides() {
+        let today = d(2026, 11, 29);
+        let t = ActionType::StartMrpa;
+        assert!(fields(validate(&completion(t, today, Record::None), today)).is_empty());
+        assert_eq!(
+            fields(validate(
+                &completion(t, d(2026, 11, 30), Record::None),
+                today
+            )),
+            vec!["data"]
+        );
+        // 730 days back is accepted, 731 is not.
+        let edge = today - chrono::Duration::days(MAX_PAST_DAYS);
+        assert!(fields(validate(&completion(t, edge, Record::None), today)).is_empty());
+        assert_eq!(
+            fields(validate(
+                &completion(t, edge - chrono::Duration::days(1), Record::None),
+                today
+            )),
+            vec!["data"]
+        );
+    }
+
+    #[test]
+    fn records_must_match_the_action_but_a_referral_may_go_without() {
+        let today = d(2026, 11, 29);
+        assert!(
+            fields(validate(
+                &completion(ActionType::ReferCardiology, today, Record::None),
+                today
+            ))
+            .is_empty()
+        );
+        assert_eq!(
+            fields(validate(
+                &completion(ActionType::EvaluateMrpa, today, Record::None),
+                today
+            )),
+            vec!["acao"]
+        );
+        let visit = Record::Cardiology {
+            professional: None,
+            modality: Some("drive-thru".into()),
+            consultation: None,
+            recommendations: None,
+        };
+        assert_eq!(
+            fields(validate(
+                &completion(ActionType::RecordCardiology, today, visit),
+                today
+            )),
+            vec!["modalidade", "consulta", "recomendacoes"]
+        );
+    }
+
+    #[test]
+    fn free_text_is_trimmed_and_bounded() {
+        assert_eq!(clean_text("x", Some("   ")), Ok(None));
+        assert_eq!(clean_text("x", Some(" a ")), Ok(Some("a".into())));
+        let long = "a".repeat(MAX_TEXT_CHARS + 1);
+        assert!(clean_text("x", Some(&long)).is_err());
+        assert!(clean_text("x", Some(&"a".repeat(MAX_TEXT_CHARS))).is_ok());
+    }
 }
