@@ -19,7 +19,7 @@ use crate::clinical::hiperdia::{ActionType, Status};
 use crate::clinical::kidney;
 use crate::clinical::sex::Sex;
 use crate::clinical::{age, codes};
-use crate::db::sql::{placeholders, statement};
+use crate::db::sql::statement;
 use crate::store::hypertension_summary::{self as summary, Column};
 use crate::store::{
     app_user, hypertension_action as action, hypertension_cardiology as cardiology,
@@ -27,7 +27,6 @@ use crate::store::{
     hypertension_mrpa_reading as reading, hypertension_nutrition as nutrition,
     hypertension_treatment_change as change,
 };
-use crate::text::{digits, normalize_cpf};
 
 use super::treatment::{self, Medication};
 
@@ -322,47 +321,14 @@ pub async fn load(
         });
     }
 
-    // ACS visits (C5 evidence), matched by CNS or CPF as the PEC links them.
-    let mut acs_visits = Vec::new();
-    let cns = summary.nu_cns.clone().unwrap_or_default();
-    let cpf = summary.nu_cpf.clone().unwrap_or_default();
-    if !cns.is_empty() || !cpf.is_empty() {
-        let mut values: Vec<Value> = codes::ACS_CBO
-            .iter()
-            .map(|c| Value::from(c.to_string()))
-            .collect();
-        values.push(codes::HOME_VISIT_DONE.into());
-        values.push(cns.clone().into());
-        values.push(cpf.clone().into());
-        for r in raw(
-            db,
-            &format!(
-                "SELECT vd.nu_cartao_sus, vd.nu_cpf_cidadao, f.dt_ficha
-                 FROM tb_cds_visita_domiciliar vd
-                 JOIN tb_cds_ficha_visita_domiciliar f ON f.co_seq_cds_ficha_visita_dom = vd.co_cds_ficha_visita_domiciliar
-                 JOIN tb_cds_prof p ON p.co_seq_cds_prof = f.co_cds_prof
-                 WHERE p.nu_cbo_2002 IN ({})
-                   AND vd.co_cds_visita_dom_desfecho = ?
-                   AND (vd.nu_cartao_sus = ? OR vd.nu_cpf_cidadao = ?)
-                   AND EXISTS (SELECT 1 FROM rl_cds_visita_dom_motivo r
-                               WHERE r.co_cds_visita_domiciliar = vd.co_seq_cds_visita_domiciliar)",
-                placeholders(codes::ACS_CBO.len())
-            ),
-            values,
-        )
-        .await?
-        {
-            let c: Option<String> = r.try_get("", "nu_cartao_sus")?;
-            let p: Option<String> = r.try_get("", "nu_cpf_cidadao")?;
-            let matches = c.map(|c| digits(&c)).is_some_and(|c| !cns.is_empty() && c == cns)
-                || p.and_then(|p| normalize_cpf(&p))
-                    .is_some_and(|p| !cpf.is_empty() && p == cpf);
-            if matches {
-                let at: NaiveDateTime = r.try_get("", "dt_ficha")?;
-                acs_visits.push(at.date());
-            }
-        }
-    }
+    // ACS visits: the ones the read model counted (the PEC links them by CNS or CPF only).
+    let acs_visits: Vec<NaiveDate> = summary
+        .acs_visit_dates
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .filter_map(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok())
+        .collect();
     let evidence = Evidence {
         last_consultation: summary.last_visit_date,
         last_bp: summary.last_bp_date,

@@ -369,6 +369,16 @@ pub async fn refresh(db: &DatabaseConnection, today: NaiveDate) -> Result<Refres
             anthropometry_days: anthropometry_days.remove(&id).unwrap_or_default(),
             acs_visits: acs_visits.remove(&id).unwrap_or_default(),
         };
+        let mut visit_days = evidence.acs_visits.clone();
+        visit_days.sort_unstable();
+        visit_days.dedup();
+        let acs_visit_dates = (!visit_days.is_empty()).then(|| {
+            visit_days
+                .iter()
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        });
         let assessment = c5::assess(&evidence, today);
         for end in &month_ends {
             let e = months.entry((link.ine.clone(), *end)).or_default();
@@ -416,6 +426,7 @@ pub async fn refresh(db: &DatabaseConnection, today: NaiveDate) -> Result<Refres
             household_street: Set(address.as_ref().map(|a| a.street.clone())),
             household_number: Set(address.as_ref().and_then(|a| a.number.clone())),
             household_district: Set(address.and_then(|a| a.district)),
+            acs_visit_dates: Set(acs_visit_dates),
         });
     }
     let rows = models.len();

@@ -127,6 +127,9 @@ pub async fn run(db: &DatabaseConnection, opts: &SeedOptions) -> Result<SeedRepo
     let teams = writer.written(Table::Equipe);
     drop(writer);
     txn.commit().await?;
+    // Millions of rows arrived at once: give the planner statistics now, instead of after
+    // autovacuum gets to it (without them PostgreSQL scanned whole tables for one patient).
+    analyze(db).await?;
     let report = SeedReport {
         citizens: u64::from(opts.citizens),
         teams,
@@ -143,6 +146,21 @@ pub async fn run(db: &DatabaseConnection, opts: &SeedOptions) -> Result<SeedRepo
         "synthetic municipality generated"
     );
     Ok(report)
+}
+
+/// Refreshes the query planner's statistics of the mirror tables just filled (SQLite with a
+/// bounded sample). Only those: statistics taken of the app's still-empty tables would tell
+/// PostgreSQL they are empty, and it would keep scanning them (the audit trail's foreign-key
+/// checks did) until autovacuum noticed they had grown.
+async fn analyze<C: ConnectionTrait>(conn: &C) -> Result<(), DbErr> {
+    if conn.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+        conn.execute_unprepared("PRAGMA analysis_limit = 1000")
+            .await?;
+    }
+    for table in migration::mirror::MIRROR_TABLES {
+        conn.execute_unprepared(&format!("ANALYZE {table}")).await?;
+    }
+    Ok(())
 }
 
 async fn mirror_is_empty<C: ConnectionTrait>(conn: &C) -> Result<bool, DbErr> {

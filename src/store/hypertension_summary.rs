@@ -52,6 +52,9 @@ pub struct Model {
     pub household_street: Option<String>,
     pub household_number: Option<String>,
     pub household_district: Option<String>,
+    /// ACS/TACS home visits of the last 12 months counted by C5 (ISO dates, comma-separated),
+    /// so the patient page shows the same evidence the list scored.
+    pub acs_visit_dates: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

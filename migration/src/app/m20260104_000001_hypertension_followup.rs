@@ -396,6 +396,7 @@ impl MigrationTrait for Migration {
             varchar_null("household_street"),
             varchar_null("household_number"),
             varchar_null("household_district"),
+            text_null("acs_visit_dates"),
         ] {
             let mut col = col;
             manager
@@ -461,6 +462,7 @@ impl MigrationTrait for Migration {
             "household_street",
             "household_number",
             "household_district",
+            "acs_visit_dates",
         ] {
             manager
                 .alter_table(
