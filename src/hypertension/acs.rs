@@ -38,12 +38,7 @@ pub fn needs(r: &summary::Model, today: NaiveDate) -> Vec<Need> {
         });
     }
     let (_, end) = c5::quadrimester(today);
-    let met = |p: Practice| match p {
-        Practice::Visit => r.c5_visit,
-        Practice::BloodPressure => r.c5_bp,
-        Practice::Anthropometry => r.c5_anthropometry,
-        Practice::AcsVisits => r.c5_acs_visits,
-    };
+    let met = |p: Practice| r.c5_met(p);
     for p in Practice::ALL.into_iter().filter(|p| !met(*p)) {
         out.push(Need {
             what: p.description().to_string(),

@@ -75,12 +75,7 @@ pub fn worklist_table(rows: &[summary::Model], today: NaiveDate) -> Table {
         .map(|r| {
             let status = ControlStatus::from_key(&r.control_status)
                 .map_or(r.control_status.clone(), |s| s.label().to_string());
-            let met = |p: Practice| match p {
-                Practice::Visit => r.c5_visit,
-                Practice::BloodPressure => r.c5_bp,
-                Practice::Anthropometry => r.c5_anthropometry,
-                Practice::AcsVisits => r.c5_acs_visits,
-            };
+            let met = |p: Practice| r.c5_met(p);
             let missing: Vec<&str> = Practice::ALL
                 .into_iter()
                 .filter(|p| !met(*p))

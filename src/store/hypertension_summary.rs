@@ -61,3 +61,16 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// Whether the person meets a C5 good practice, per the read model.
+    pub fn c5_met(&self, p: crate::clinical::c5::Practice) -> bool {
+        use crate::clinical::c5::Practice;
+        match p {
+            Practice::Visit => self.c5_visit,
+            Practice::BloodPressure => self.c5_bp,
+            Practice::Anthropometry => self.c5_anthropometry,
+            Practice::AcsVisits => self.c5_acs_visits,
+        }
+    }
+}

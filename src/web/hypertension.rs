@@ -464,12 +464,7 @@ fn row(r: &summary::Model, today: chrono::NaiveDate) -> Markup {
         ControlStatus::Uncontrolled => "badge badge-bad",
         ControlStatus::NoRecentReading => "badge badge-warn",
     };
-    let met = |p: Practice| match p {
-        Practice::Visit => r.c5_visit,
-        Practice::BloodPressure => r.c5_bp,
-        Practice::Anthropometry => r.c5_anthropometry,
-        Practice::AcsVisits => r.c5_acs_visits,
-    };
+    let met = |p: Practice| r.c5_met(p);
     html! {
         tr {
             td class="select" {

@@ -214,12 +214,7 @@ impl Example for WorklistPage {
 fn person(r: &summary::Model, today: NaiveDate) -> Person {
     let status =
         ControlStatus::from_key(&r.control_status).unwrap_or(ControlStatus::NoRecentReading);
-    let met = |p: Practice| match p {
-        Practice::Visit => r.c5_visit,
-        Practice::BloodPressure => r.c5_bp,
-        Practice::Anthropometry => r.c5_anthropometry,
-        Practice::AcsVisits => r.c5_acs_visits,
-    };
+    let met = |p: Practice| r.c5_met(p);
     Person {
         id: r.co_seq_cidadao,
         nome: r.no_cidadao.clone(),
