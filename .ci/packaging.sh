@@ -28,14 +28,18 @@ ADMIN_URL="${APS_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 
 # ---- pinned versions ---------------------------------------------------------------------------
 CARGO_DEB_VERSION=3.8.0                     # crates.io
-LINTIAN_VERSION=2.116.3+deb12u1             # Debian 12
-SHELLCHECK_VERSION=0.9.0-1                  # Debian 12
-STRACE_VERSION=6.1-0.1                      # Debian 12
-NGINX_VERSION=1.22.1-9+deb12u11             # Debian 12 (nginx + nginx-common, unpacked only)
+LINTIAN_VERSION=2.116.3                     # Debian 12 upstream versions (see .ci/lib.sh)
+SHELLCHECK_VERSION=0.9.0                    # Debian 12
+STRACE_VERSION=6.1                          # Debian 12
+NGINX_UPSTREAM=1.22.1                       # Debian 12 (nginx + nginx-common, unpacked only;
+                                            # newest Debian revision of it, see .ci/lib.sh)
 SYSTEMD_MAJOR=252                           # Debian 12's systemd, for systemd-analyze
 K8S_VERSION=1.35                            # schemas bundled in kubernetes-validate
 # PyPI (hash-pinned): .ci/packaging/requirements.txt, requirements-gixy.txt
 # npm (lockfile):     .ci/packaging/package.json, package-lock.json
+
+# shellcheck source=.ci/lib.sh
+source "$ROOT/.ci/lib.sh"
 
 T0=$SECONDS
 step() { printf '\n==> [%4ds] %s\n' "$((SECONDS - T0))" "$*"; }
@@ -122,21 +126,15 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---- 1. pinned tools ---------------------------------------------------------------------------
-apt_available() { apt-cache show "$1=$2" >/dev/null 2>&1; }
-apt_pinned() { # NAME=VERSION...: install these Debian versions. Debian 12 drops a version from
-  # its archive when a stable/security update replaces it; then the new candidate is installed
-  # with a warning (update the pin above).
+apt_pinned() { # NAME=UPSTREAM...: install the newest Debian revision of these upstream versions
+  # (deb_resolve in .ci/lib.sh: fails when the archive has no revision of the pinned version).
   local missing=() spec name version
   for spec in "$@"; do
-    name="${spec%%=*}" version="${spec#*=}"
+    name="${spec%%=*}"
+    version="$(deb_resolve "$name" "${spec#*=}")"
+    echo "$name: pinned ${spec#*=} -> Debian $version"
     [ "$(dpkg-query -W -f='${Version}' "$name" 2>/dev/null)" = "$version" ] && continue
-    apt_available "$name" "$version" || apt-get update -qq
-    if apt_available "$name" "$version"; then
-      missing+=("$spec")
-    else
-      echo "WARNING: $spec is no longer in the Debian archive; installing $name $(apt-cache policy "$name" | awk '/Candidate/ {print $2}')" >&2
-      missing+=("$name")
-    fi
+    missing+=("$name=$version")
   done
   [ ${#missing[@]} = 0 ] && return 0
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
@@ -149,22 +147,14 @@ systemd-analyze --version | head -n1 | grep -q "^systemd $SYSTEMD_MAJOR " \
   || fail "systemd-analyze is not systemd $SYSTEMD_MAJOR (scores differ between versions)"
 for t in openssl curl psql python3 node gzip; do command -v "$t" >/dev/null || fail "$t is missing"; done
 
-step "tools: nginx $NGINX_VERSION (Debian, unpacked: no service starts)"
-NGINX_ROOT="$TOOLS/nginx-$NGINX_VERSION"  # the directory keeps the pinned name even after a fallback
-if [ ! -x "$NGINX_ROOT/usr/sbin/nginx" ]; then
-  rm -rf "$NGINX_ROOT" "$WORK/debs" && mkdir -p "$NGINX_ROOT" "$WORK/debs"
-  apt_available nginx "$NGINX_VERSION" || apt-get update -qq
-  ngx_pin="=$NGINX_VERSION"
-  if ! apt_available nginx "$NGINX_VERSION"; then
-    echo "WARNING: nginx $NGINX_VERSION is no longer in the Debian archive; using the candidate" >&2
-    ngx_pin=""
-  fi
-  cd "$WORK/debs"
-  apt-get download -qq "nginx$ngx_pin" "nginx-common$ngx_pin" 2>/dev/null
-  cd "$ROOT"
-  for d in "$WORK"/debs/*.deb; do dpkg-deb -x "$d" "$NGINX_ROOT"; done
-fi
+step "tools: nginx $NGINX_UPSTREAM (Debian, unpacked: no service starts)"
+NGINX_DEB="$(deb_resolve nginx "$NGINX_UPSTREAM")"
+NGINX_COMMON_DEB="$(deb_resolve nginx-common "$NGINX_UPSTREAM")"
+echo "nginx: pinned upstream $NGINX_UPSTREAM -> Debian nginx $NGINX_DEB, nginx-common $NGINX_COMMON_DEB"
+NGINX_ROOT="$TOOLS/nginx-$NGINX_DEB"
+deb_unpack "$NGINX_ROOT" "nginx=$NGINX_DEB" "nginx-common=$NGINX_COMMON_DEB"
 NGINX="$NGINX_ROOT/usr/sbin/nginx"
+"$NGINX" -v 2>&1 | grep -qF "nginx/$NGINX_UPSTREAM" || fail "$NGINX is not nginx $NGINX_UPSTREAM"
 "$NGINX" -v
 
 venv() { # DIR REQUIREMENTS: a venv per requirements file content, installed with hashes
