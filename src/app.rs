@@ -48,10 +48,7 @@ pub async fn prepare(config: Arc<Config>) -> Result<AppState, StartError> {
         // SQLite is never a real PEC: the mirror is always created there.
         db::migrate_mirror(&config.database).await?;
     }
-    let state = AppState {
-        db: conn,
-        config: config.clone(),
-    };
+    let state = AppState::new(conn, config.clone());
     let mut seeded = false;
     if backend == Backend::Sqlite
         && config.demo.seed_on_first_start
@@ -82,7 +79,13 @@ pub async fn prepare(config: Arc<Config>) -> Result<AppState, StartError> {
         .await?
         .is_none_or(|s| s.as_of != state.today())
     {
-        refresh(&state).await?;
+        match refresh(&state).await {
+            Ok(()) => {}
+            // Logged entry by entry; /ready answers 503 naming them and the pages show a
+            // banner: the instance starts so that the admin can see why.
+            Err(RefreshError::Catalogue(_)) => {}
+            Err(RefreshError::Db(e)) => return Err(e.into()),
+        }
     }
     if seeded && crate::auth::users::list(&state.db).await?.is_empty() {
         create_demo_users(&state).await?;
@@ -164,9 +167,26 @@ async fn create_demo_users(state: &AppState) -> Result<(), StartError> {
     Ok(())
 }
 
-/// Rebuilds every read model, logs the result and records it in the metrics.
-pub async fn refresh(state: &AppState) -> Result<(), sea_orm::DbErr> {
-    let report = hypertension::read_model::refresh(&state.db, state.today())
+/// Why a refresh did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum RefreshError {
+    #[error("database: {0}")]
+    Db(#[from] sea_orm::DbErr),
+    /// Catalogue entries of the PEC could not be resolved: nothing was recomputed.
+    #[error("PEC catalogue entries unresolved: {}", .0.join("; "))]
+    Catalogue(Vec<String>),
+}
+
+/// Resolves the PEC catalogue, then rebuilds every read model; logs the result and records it
+/// in the metrics. With an unresolved catalogue entry nothing is rebuilt (the previous data
+/// stays, with its age).
+pub async fn refresh(state: &AppState) -> Result<(), RefreshError> {
+    let resolution = state.resolve_catalogue().await;
+    let Some(catalogue) = resolution.catalogue() else {
+        telemetry::metrics::record_refresh_failure(hypertension::READ_MODEL);
+        return Err(RefreshError::Catalogue(resolution.problems()));
+    };
+    let report = hypertension::read_model::refresh(&state.db, state.today(), &catalogue)
         .await
         .inspect_err(|_| telemetry::metrics::record_refresh_failure(hypertension::READ_MODEL))?;
     telemetry::metrics::record_refresh(

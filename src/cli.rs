@@ -24,6 +24,16 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum PecCommand {
+    /// Compatibility report of the configured database (read only: changes nothing).
+    Check {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the web interface (the default).
     Serve,
@@ -45,6 +55,11 @@ pub enum Command {
     },
     /// Print the default configuration file, commented.
     Config,
+    /// Check the configured PEC database before going live: tables and columns, catalogue
+    /// entries, data volumes, programme populations. Exit 1 on anything the app cannot work
+    /// without.
+    #[command(subcommand)]
+    Pec(PecCommand),
     /// Ask a running server whether it is ready (GET URL, default: /ready of server.listen);
     /// print the answer, exit 0 on 2xx and 1 otherwise. For containers without curl.
     Health {
@@ -218,10 +233,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let conn = db::connect(&config.database).await?;
             db::migrate_app(&conn).await?;
             db::migrate_mirror(&config.database).await?;
-            let state = crate::web::AppState {
-                db: conn,
-                config: config.clone(),
-            };
+            let state = crate::state::AppState::new(conn, config.clone());
             let report = seed::run(
                 &state.db,
                 &seed::SeedOptions {
@@ -240,6 +252,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 report.elapsed.as_secs_f64()
             );
             app::refresh(&state).await?;
+        }
+        Command::Pec(PecCommand::Check { json }) => {
+            let conn = db::connect(&config.database).await?;
+            let report = crate::esus::check::run(&conn, &config).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", report.render());
+            }
+            if !report.errors.is_empty() {
+                anyhow::bail!(
+                    "o PEC não atende ao que o sistema precisa: {} erro(s)",
+                    report.errors.len()
+                );
+            }
         }
         Command::User(cmd) => {
             let conn = db::connect(&config.database).await?;

@@ -16,6 +16,7 @@ pub mod hypertension;
 pub mod print;
 pub mod probe;
 pub mod seed;
+pub mod state;
 pub mod store;
 pub mod systemd;
 pub mod telemetry;

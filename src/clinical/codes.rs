@@ -53,17 +53,8 @@ pub const DIABETES_C4: CodeList = CodeList {
     cid10_prefixes: &["E10", "E11", "E14"],
 };
 
-/// Problem situation ids of `tb_situacao_problema` (0 active, 1 latent, 2 resolved —
-/// assumed, see esus-schema.md §5.7). Active and latent problems are current conditions.
-pub const PROBLEM_ACTIVE: i64 = 0;
-pub const PROBLEM_LATENT: i64 = 1;
-pub const PROBLEM_RESOLVED: i64 = 2;
-
-/// Kind of a professional act (`tb_atend_prof.tp_atend_prof`). The mirror uses these ids;
-/// they are unverified against a real PEC. An initial listening is not a consultation.
-pub const ACT_CONSULTATION: i64 = 1;
-pub const ACT_INITIAL_LISTENING: i64 = 2;
-pub const ACT_PROCEDURE: i64 = 3;
+// Catalogue *ids* (problem situations, act types, home-visit outcomes) are not here: they are
+// local to each PEC and resolved by name at run time (`esus::catalogue`).
 
 /// CBO 2002 families whose individual visits count as consultations for C2–C7: physicians
 /// (2231, 2251, 2252, 2253) and nurses (2235).
@@ -71,9 +62,6 @@ pub const CONSULTATION_CBO_FAMILIES: &[&str] = &["2231", "2251", "2252", "2253",
 
 /// CBO 2002 of community health agents (ACS) and territorial health agents (TACS).
 pub const ACS_CBO: &[&str] = &["515105", "322255"];
-
-/// `tb_cds_visita_dom_desfecho` id of a visit that took place (1 = "Visita realizada").
-pub const HOME_VISIT_DONE: i64 = 1;
 
 /// Whether a CBO 2002 code is a physician or nurse occupation.
 pub fn is_consultation_cbo(cbo: &str) -> bool {

@@ -35,6 +35,9 @@ pub struct Config {
     #[serde(default)]
     pub print: PrintConfig,
     pub api: ApiConfig,
+    /// How the app reads this installation's PEC.
+    #[serde(default)]
+    pub pec: PecConfig,
     /// IANA time zone in which "today" is computed (the PEC stores local times).
     #[serde(default = "default_time_zone")]
     pub time_zone: chrono_tz::Tz,
@@ -338,6 +341,31 @@ impl DatabaseConfig {
     }
 }
 
+/// `[pec]`: facts about this installation's PEC.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PecConfig {
+    /// `[pec.catalogue]`: catalogue ids mapped by the admin where the name lookup fails.
+    pub catalogue: CatalogueOverrides,
+}
+
+/// Catalogue entries mapped by hand (`esus::catalogue`): the id of the row in *this* PEC's
+/// catalogue table. Unset entries are found by name. A mapped id must exist in the table.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CatalogueOverrides {
+    /// `tb_situacao_problema`: active problem.
+    pub problem_active: Option<i64>,
+    /// `tb_situacao_problema`: latent problem.
+    pub problem_latent: Option<i64>,
+    /// `tb_situacao_problema`: resolved problem.
+    pub problem_resolved: Option<i64>,
+    /// `tb_tipo_atend_prof`: the initial listening ("escuta inicial").
+    pub initial_listening: Option<i64>,
+    /// `tb_cds_visita_dom_desfecho`: visit done ("visita realizada").
+    pub home_visit_done: Option<i64>,
+}
+
 /// The health unit printed at the top of prescriptions and MRPA sheets.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -372,6 +400,7 @@ impl Default for Config {
             backup: BackupConfig::default(),
             print: PrintConfig::default(),
             api: ApiConfig::default(),
+            pec: PecConfig::default(),
             time_zone: default_time_zone(),
         }
     }

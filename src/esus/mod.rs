@@ -2,6 +2,8 @@
 //! column names (see `migration/src/mirror`). They are read only by convention: the app never
 //! writes a PEC table outside the mirror's synthetic generator.
 
+pub mod catalogue;
+pub mod check;
 pub mod rl_cds_visita_dom_motivo;
 pub mod ta_evolucao_plano_ciap;
 pub mod tb_atend;
@@ -40,4 +42,5 @@ pub mod tb_receita_medicamento;
 pub mod tb_renda_familiar;
 pub mod tb_sexo;
 pub mod tb_situacao_problema;
+pub mod tb_tipo_atend_prof;
 pub mod tb_tipo_logradouro;

@@ -12,14 +12,15 @@ use sea_orm::{
 };
 
 use crate::auth::Scope;
+use crate::clinical::age;
 use crate::clinical::blood_pressure::Reading;
 use crate::clinical::c5::{self, Due, Evidence, Practice};
 use crate::clinical::exams::Analyte;
 use crate::clinical::hiperdia::{ActionType, Status};
 use crate::clinical::kidney;
 use crate::clinical::sex::Sex;
-use crate::clinical::{age, codes};
 use crate::db::sql::statement;
+use crate::esus::catalogue::Catalogue;
 use crate::store::hypertension_summary::{self as summary, Column};
 use crate::store::{
     app_user, hypertension_action as action, hypertension_cardiology as cardiology,
@@ -135,6 +136,8 @@ pub struct PatientView {
     pub summary: summary::Model,
     pub age: Option<u32>,
     pub problems: Vec<Problem>,
+    /// False when the PEC catalogue could not be resolved: the problem list was not read.
+    pub problems_known: bool,
     /// Oldest first.
     pub bp_history: Vec<BpPoint>,
     pub anthropometry: Anthropometry,
@@ -164,13 +167,15 @@ fn number(text: Option<String>) -> Option<f64> {
         .filter(|v| v.is_finite() && *v > 0.0)
 }
 
-/// Loads the page of a person in scope; `None` when unknown or out of scope.
+/// Loads the page of a person in scope; `None` when unknown or out of scope. Without a
+/// resolved PEC catalogue the problem list is not read (`problems_known` false).
 pub async fn load(
     db: &DatabaseConnection,
     scope: &Scope,
     person: i64,
     today: NaiveDate,
     timeline_since: Option<NaiveDate>,
+    catalogue: Option<&Catalogue>,
 ) -> Result<Option<PatientView>, DbErr> {
     let Some(summary) = find_in_scope(db, scope, person).await? else {
         return Ok(None);
@@ -179,9 +184,11 @@ pub async fn load(
 
     // Problems (active or latent) of the PEC problem list.
     let mut problems = Vec::new();
-    for r in raw(
-        db,
-        "SELECT ci.co_ciap, ci.ds_ciap, cd.nu_cid10, cd.no_cid10, pe.co_situacao_problema,
+    let rows =
+        match catalogue {
+            Some(c) => raw(
+                db,
+                "SELECT ci.co_ciap, ci.ds_ciap, cd.nu_cid10, cd.no_cid10, pe.co_situacao_problema,
                 pe.dt_inicio_problema
          FROM tb_problema p
          JOIN tb_prontuario pr ON pr.co_seq_prontuario = p.co_prontuario
@@ -190,14 +197,16 @@ pub async fn load(
          LEFT JOIN tb_cid10 cd ON cd.co_cid10 = p.co_cid10
          WHERE pr.co_cidadao = ? AND pe.co_situacao_problema IN (?, ?)
          ORDER BY pe.dt_inicio_problema DESC",
-        vec![
-            person.into(),
-            codes::PROBLEM_ACTIVE.into(),
-            codes::PROBLEM_LATENT.into(),
-        ],
-    )
-    .await?
-    {
+                vec![
+                    person.into(),
+                    c.problem_active.into(),
+                    c.problem_latent.into(),
+                ],
+            )
+            .await?,
+            None => Vec::new(),
+        };
+    for r in rows {
         let ciap: Option<String> = r.try_get("", "co_ciap")?;
         let cid: Option<String> = r.try_get("", "nu_cid10")?;
         let (code, description) = match (cid, ciap) {
@@ -209,7 +218,9 @@ pub async fn load(
             code: code.trim().to_string(),
             description: description.unwrap_or_default(),
             since: r.try_get("", "dt_inicio_problema")?,
-            latent: r.try_get::<i64>("", "co_situacao_problema")? == codes::PROBLEM_LATENT,
+            latent: catalogue.is_some_and(|c| {
+                r.try_get::<i64>("", "co_situacao_problema").ok() == Some(c.problem_latent)
+            }),
         });
     }
 
@@ -378,6 +389,7 @@ pub async fn load(
         summary,
         age,
         problems,
+        problems_known: catalogue.is_some(),
         bp_history,
         anthropometry,
         prescriptions,

@@ -21,6 +21,7 @@ use crate::clinical::blood_pressure::{Reading, combined_status, control_status};
 use crate::clinical::c5::{self, Evidence};
 use crate::clinical::codes::{self, HYPERTENSION_C5};
 use crate::db::sql::{placeholders, statement};
+use crate::esus::catalogue::Catalogue;
 use crate::store::{
     hypertension_summary as summary, hypertension_team as team,
     hypertension_team_month as team_month, read_model_status,
@@ -37,8 +38,12 @@ pub struct RefreshReport {
 }
 
 /// The CTE that selects the citizens with a current hypertension problem, and its values.
-fn hypertensive_cte() -> (String, Vec<Value>) {
-    let mut values: Vec<Value> = vec![codes::PROBLEM_ACTIVE.into(), codes::PROBLEM_LATENT.into()];
+fn hypertensive_cte(catalogue: &Catalogue) -> (String, Vec<Value>) {
+    let mut values: Vec<Value> = catalogue
+        .current_problem_situations()
+        .iter()
+        .map(|id| Value::from(*id))
+        .collect();
     let ciap = HYPERTENSION_C5.ciap;
     values.extend(ciap.iter().map(|c| Value::from(c.to_string())));
     let cid_like = HYPERTENSION_C5
@@ -67,6 +72,20 @@ fn hypertensive_cte() -> (String, Vec<Value>) {
         placeholders(ciap.len())
     );
     (sql, values)
+}
+
+/// Citizens with a current problem coded with the C5 list, before the population's other rules
+/// (alive, active, active team, registration not inactive): `pec check` shows both numbers.
+pub async fn coded_population(
+    db: &impl ConnectionTrait,
+    catalogue: &Catalogue,
+) -> Result<i64, DbErr> {
+    let (cte, values) = hypertensive_cte(catalogue);
+    let rows = query(db, &format!("{cte} SELECT COUNT(*) AS n FROM h"), values).await?;
+    match rows.first() {
+        Some(r) => r.try_get("", "n"),
+        None => Ok(0),
+    }
 }
 
 async fn query(
@@ -99,10 +118,15 @@ struct Link {
     id: i64,
 }
 
-/// Rebuilds the summary for `today` (a date in the configured zone).
-pub async fn refresh(db: &DatabaseConnection, today: NaiveDate) -> Result<RefreshReport, DbErr> {
+/// Rebuilds the summary for `today` (a date in the configured zone), with this PEC's
+/// catalogue ids.
+pub async fn refresh(
+    db: &DatabaseConnection,
+    today: NaiveDate,
+    catalogue: &Catalogue,
+) -> Result<RefreshReport, DbErr> {
     let started = Instant::now();
-    let (cte, cte_values) = hypertensive_cte();
+    let (cte, cte_values) = hypertensive_cte(catalogue);
 
     // 1. People, with their current individual registration.
     let rows = query(
@@ -200,7 +224,7 @@ pub async fn refresh(db: &DatabaseConnection, today: NaiveDate) -> Result<Refres
 
     // 3. Latest consultation by a physician or nurse (initial listening excluded).
     let mut values = cte_values.clone();
-    values.push(codes::ACT_INITIAL_LISTENING.into());
+    values.push(catalogue.initial_listening.into());
     values.extend(
         codes::CONSULTATION_CBO_FAMILIES
             .iter()
@@ -299,7 +323,7 @@ pub async fn refresh(db: &DatabaseConnection, today: NaiveDate) -> Result<Refres
         .iter()
         .map(|c| Value::from(c.to_string()))
         .collect();
-    values.push(codes::HOME_VISIT_DONE.into());
+    values.push(catalogue.home_visit_done.into());
     values.push(since.and_hms_opt(0, 0, 0).unwrap_or_default().into());
     let rows = query(
         db,

@@ -6,8 +6,31 @@
 
 use super::identity::name_filter;
 use super::writer::{Table, Writer, big, big_opt, text, text_opt};
-use crate::clinical::codes::{HOME_VISIT_DONE, PROBLEM_ACTIVE, PROBLEM_LATENT, PROBLEM_RESOLVED};
 use sea_orm::ConnectionTrait;
+
+// ---- catalogues the app resolves by name (`esus::catalogue`) ---------------------------------
+// This generator's own ids, chosen to differ from every id the code once assumed (situations
+// 0/1/2, act types 1/2/3, visit outcome 1): a rule that used a surrogate id instead of the
+// catalogue resolution would count the wrong rows here and fail the tests.
+
+/// `tb_situacao_problema`.
+pub const PROBLEM_ACTIVE: i64 = 2;
+pub const PROBLEM_LATENT: i64 = 13;
+pub const PROBLEM_RESOLVED: i64 = 0;
+
+/// `tb_tipo_atend_prof` (act kinds; names as the PEC shows them, ids this generator's).
+pub const ACT_CONSULTATION: i64 = 2;
+pub const ACT_INITIAL_LISTENING: i64 = 9;
+pub const ACT_PROCEDURE: i64 = 1;
+const ACT_TYPES: &[(i64, &str)] = &[
+    (ACT_PROCEDURE, "PROCEDIMENTOS"),
+    (ACT_CONSULTATION, "CONSULTA"),
+    (4, "VACINAÇÃO"),
+    (5, "ATENDIMENTO ODONTOLÓGICO"),
+    (7, "ATENDIMENTO DOMICILIAR"),
+    (ACT_INITIAL_LISTENING, "ESCUTA INICIAL"),
+    (12, "ATIVIDADE COLETIVA"),
+];
 
 // ---- tb_sexo (ids assumed: 0 male, 1 female) ----------------------------------------------
 pub const SEX_MALE: i64 = 0;
@@ -367,9 +390,10 @@ const CBO: &[(i64, &str, &str)] = &[
 ];
 
 // ---- home-visit outcome and motives ---------------------------------------------------------
-pub const VISIT_DONE: i64 = HOME_VISIT_DONE;
-pub const VISIT_REFUSED: i64 = 2;
-pub const VISIT_ABSENT: i64 = 3;
+/// `tb_cds_visita_dom_desfecho` (ids this generator's, see above).
+pub const VISIT_DONE: i64 = 3;
+pub const VISIT_REFUSED: i64 = 1;
+pub const VISIT_ABSENT: i64 = 2;
 
 pub const MOTIVE_REGISTRATION: i64 = 1;
 pub const MOTIVE_PERIODIC: i64 = 2;
@@ -449,6 +473,9 @@ pub fn write<C: ConnectionTrait>(w: &mut Writer<'_, C>) {
         (PROBLEM_RESOLVED, "RESOLVIDO"),
     ] {
         w.push(Table::SituacaoProblema, vec![big(id), text(name)]);
+    }
+    for (id, name) in ACT_TYPES {
+        w.push(Table::TipoAtendProf, vec![big(*id), text(*name)]);
     }
     for (id, code, name) in CIAP {
         w.push(Table::Ciap, vec![big(*id), text(*code), text(*name)]);

@@ -8,6 +8,10 @@ use sea_orm::ConnectionTrait;
 use super::Ctx;
 use super::calendar::{add_days, age_on, at, days_between, uniform_date, weekday_within};
 use super::catalogues::{
+    ACT_CONSULTATION, ACT_INITIAL_LISTENING, ACT_PROCEDURE, PROBLEM_ACTIVE, PROBLEM_LATENT,
+    PROBLEM_RESOLVED,
+};
+use super::catalogues::{
     CIAP_K86, CIAP_K87, CIAP_T89, CIAP_T90, CIAP_W78, CID_Z34, MED_AMLODIPINE_5, MED_AMLODIPINE_10,
     MED_ATENOLOL_50, MED_CAPTOPRIL_25, MED_CARVEDILOL_12, MED_ENALAPRIL_10, MED_ENALAPRIL_20,
     MED_FUROSEMIDE_40, MED_GLIBENCLAMIDE_5, MED_GLICLAZIDE_30, MED_HCTZ_25, MED_INSULIN_NPH,
@@ -21,10 +25,6 @@ use super::rng::Rng;
 use super::territory::{Municipality, Person, Team};
 use super::writer::{
     Table, Writer, big, big_opt, date_opt, int, int_opt, num, text_opt, ts, ts_opt,
-};
-use crate::clinical::codes::{
-    ACT_CONSULTATION, ACT_INITIAL_LISTENING, ACT_PROCEDURE, PROBLEM_ACTIVE, PROBLEM_LATENT,
-    PROBLEM_RESOLVED,
 };
 
 /// Why an encounter happens; decides who sees the person and what is recorded.

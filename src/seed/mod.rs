@@ -15,6 +15,7 @@ mod catalogues;
 mod clinical;
 mod identity;
 mod rng;
+pub mod shuffle;
 mod territory;
 mod visits;
 mod writer;
@@ -157,7 +158,7 @@ async fn analyze<C: ConnectionTrait>(conn: &C) -> Result<(), DbErr> {
         conn.execute_unprepared("PRAGMA analysis_limit = 1000")
             .await?;
     }
-    for table in migration::mirror::MIRROR_TABLES {
+    for table in migration::mirror::MIRROR_TABLES.iter() {
         conn.execute_unprepared(&format!("ANALYZE {table}")).await?;
     }
     Ok(())

@@ -202,6 +202,10 @@ async fn a_five_thousand_people_town_looks_real() {
         &format!("SELECT COUNT(*) FROM tb_cidadao WHERE st_ativo = 1 AND dt_nascimento <= '{adult_cutoff}'"),
     )
     .await;
+    let (active, latent) = (
+        super::catalogues::PROBLEM_ACTIVE,
+        super::catalogues::PROBLEM_LATENT,
+    );
     let coded = |codes_ciap: &str, cid_like: &str| {
         format!(
             "SELECT COUNT(DISTINCT c.co_seq_cidadao) FROM tb_cidadao c \
@@ -211,7 +215,7 @@ async fn a_five_thousand_people_town_looks_real() {
              LEFT JOIN tb_ciap ci ON ci.co_seq_ciap = p.co_ciap \
              LEFT JOIN tb_cid10 cd ON cd.co_cid10 = p.co_cid10 \
              WHERE c.st_ativo = 1 AND c.dt_nascimento <= '{adult_cutoff}' \
-               AND e.co_situacao_problema IN (0, 1) \
+               AND e.co_situacao_problema IN ({active}, {latent}) \
                AND (ci.co_ciap IN ({codes_ciap}) OR {cid_like})"
         )
     };

@@ -16,6 +16,7 @@ pub enum Table {
     TipoLogradouro,
     RendaFamiliar,
     SituacaoProblema,
+    TipoAtendProf,
     Ciap,
     Cid10,
     Proced,
@@ -53,11 +54,12 @@ pub enum Table {
 }
 
 impl Table {
-    pub const ALL: [Table; 38] = [
+    pub const ALL: [Table; 39] = [
         Table::Sexo,
         Table::TipoLogradouro,
         Table::RendaFamiliar,
         Table::SituacaoProblema,
+        Table::TipoAtendProf,
         Table::Ciap,
         Table::Cid10,
         Table::Proced,
@@ -113,6 +115,10 @@ impl Table {
             Table::SituacaoProblema => (
                 "tb_situacao_problema",
                 &["co_situacao_problema", "no_situacao_problema"],
+            ),
+            Table::TipoAtendProf => (
+                "tb_tipo_atend_prof",
+                &["co_tipo_atend_prof", "no_tipo_atend_prof"],
             ),
             Table::Ciap => ("tb_ciap", &["co_seq_ciap", "co_ciap", "ds_ciap"]),
             Table::Cid10 => ("tb_cid10", &["co_cid10", "nu_cid10", "no_cid10"]),
@@ -545,7 +551,7 @@ mod tests {
     #[test]
     fn every_mirror_table_is_known() {
         let names: Vec<&str> = Table::ALL.iter().map(|t| t.spec().0).collect();
-        for t in migration::mirror::MIRROR_TABLES {
+        for t in migration::mirror::MIRROR_TABLES.iter() {
             if *t == "ta_evolucao_plano_ciap" {
                 continue; // not generated (IUD/implant audit rows are out of scope)
             }

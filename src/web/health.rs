@@ -45,6 +45,36 @@ pub async fn ready(Data(state): Data<&AppState>) -> Response {
             "migrations": { "known": migrations.known, "applied": migrations.applied },
         }));
     }
+    // The PEC catalogue: every entry the rules need must resolve, or nothing is computed. An
+    // empty PEC (a staging mirror before seeding) has nothing to compute and stays ready.
+    let report = match state.catalogue_report() {
+        Some(r) if r.catalogue().is_some() => r,
+        _ => state.resolve_catalogue().await,
+    };
+    if report.catalogue().is_none() && !pec_has_citizens(state).await {
+        // Reported below; not a reason to take the instance out.
+    } else if report.catalogue().is_none() {
+        let unresolved: Vec<serde_json::Value> = report
+            .unresolved()
+            .map(|r| {
+                json!({
+                    "entry": r.key,
+                    "table": r.table,
+                    "label": r.def().label,
+                    "problem": match &r.outcome {
+                        crate::esus::catalogue::Outcome::Unresolved { problem } => problem.to_string(),
+                        crate::esus::catalogue::Outcome::Resolved { .. } => String::new(),
+                    },
+                })
+            })
+            .collect();
+        let names: Vec<&str> = report.unresolved().map(|r| r.key).collect();
+        return unavailable(json!({
+            "status": "unavailable",
+            "reason": format!("PEC catalogue entries unresolved: {}", names.join(", ")),
+            "catalogue": unresolved,
+        }));
+    }
     let read_model = crate::hypertension::read_model::status(&state.db)
         .await
         .ok()
@@ -76,8 +106,24 @@ pub async fn ready(Data(state): Data<&AppState>) -> Response {
             })
         }),
         "data_dir": disk,
+        "pec_catalogue": if report.catalogue().is_some() { "resolved" } else { "empty PEC: nothing to resolve" },
     }))
     .into_response()
+}
+
+/// Whether the PEC holds at least one citizen (false when the table is missing).
+async fn pec_has_citizens(state: &AppState) -> bool {
+    let backend = state.db.get_database_backend();
+    state
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            backend,
+            "SELECT 1 AS one FROM tb_cidadao LIMIT 1",
+        ))
+        .await
+        .ok()
+        .flatten()
+        .is_some()
 }
 
 fn unavailable(body: serde_json::Value) -> Response {

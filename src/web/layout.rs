@@ -60,6 +60,8 @@ impl UserBar {
 pub struct Footer {
     pub freshness: Option<String>,
     pub user: Option<UserBar>,
+    /// A warning every page shows above its content (e.g. the PEC catalogue could not be read).
+    pub warning: Option<String>,
 }
 
 pub fn page(title: &str, current: Option<&str>, footer: &Footer, body: Markup) -> Markup {
@@ -113,6 +115,9 @@ pub fn page(title: &str, current: Option<&str>, footer: &Footer, body: Markup) -
                             }
                         }
                     }
+                }
+                @if let Some(w) = &footer.warning {
+                    div class="banner banner-warning" role="alert" { (w) }
                 }
                 main id="conteudo" class="page" { (body) }
                 footer class="site-footer" {

@@ -17,17 +17,12 @@ pub mod paths;
 pub mod patient;
 pub mod session;
 
-use std::sync::Arc;
-
 use chrono::Utc;
 use poem::error::ResponseError;
 use poem::http::StatusCode;
 use poem::middleware::SetHeader;
 use poem::web::Redirect;
 use poem::{Endpoint, EndpointExt, IntoResponse, Route, get, handler};
-use sea_orm::DatabaseConnection;
-
-use crate::config::Config;
 
 /// The vendored htmx build (see `assets/vendor/README.md`).
 pub const HTMX_ASSET: &str = "vendor/htmx-2.0.11.min.js";
@@ -36,21 +31,9 @@ pub const HTMX_ASSET: &str = "vendor/htmx-2.0.11.min.js";
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
 font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: DatabaseConnection,
-    pub config: Arc<Config>,
-}
+pub use crate::state::AppState;
 
 impl AppState {
-    /// Today in the configured time zone (the PEC stores local dates).
-    pub fn today(&self) -> chrono::NaiveDate {
-        Utc::now()
-            .with_timezone(&self.config.time_zone)
-            .date_naive()
-    }
-
     /// The header and footer: who is signed in and how old the derived data is.
     pub async fn footer(&self, user: Option<&crate::auth::CurrentUser>) -> layout::Footer {
         let freshness = match crate::hypertension::read_model::status(&self.db).await {
@@ -64,9 +47,21 @@ impl AppState {
                 None
             }
         };
+        let warning = self.catalogue_report().and_then(|report| {
+            let missing: Vec<&str> = report.unresolved().map(|r| r.def().label).collect();
+            (!missing.is_empty()).then(|| {
+                format!(
+                    "Atenção: não foi possível identificar no catálogo do PEC: {}. As listas e os \
+                     indicadores não são recalculados até o administrador corrigir (comando \
+                     \"sistema-aps pec check\"); os números mostrados são do último cálculo válido.",
+                    missing.join("; ")
+                )
+            })
+        });
         layout::Footer {
             freshness,
             user: user.map(layout::UserBar::of),
+            warning,
         }
     }
 }

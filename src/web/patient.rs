@@ -432,9 +432,17 @@ async fn load_view(
     user: &CurrentUser,
     person: i64,
 ) -> Result<PatientView, WebError> {
-    patient::load(&state.db, &user.scope(), person, state.today(), None)
-        .await?
-        .ok_or(WebError::NotFound)
+    let catalogue = state.catalogue().await;
+    patient::load(
+        &state.db,
+        &user.scope(),
+        person,
+        state.today(),
+        None,
+        catalogue.as_ref(),
+    )
+    .await?
+    .ok_or(WebError::NotFound)
 }
 
 async fn audit_event(
@@ -914,7 +922,9 @@ fn problems_section(v: &PatientView) -> Markup {
     html! {
         section class="card" id="problemas" aria-labelledby="problemas-titulo" {
             h2 id="problemas-titulo" { "Problemas ativos (PEC)" }
-            @if v.problems.is_empty() {
+            @if !v.problems_known {
+                p class="muted" { "Lista de problemas indisponível: o catálogo do PEC não foi identificado (veja o aviso no alto da página)." }
+            } @else if v.problems.is_empty() {
                 p class="muted" { "Nenhum problema ativo na lista de problemas do PEC." }
             } @else {
                 ul class="plain" {

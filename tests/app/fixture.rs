@@ -9,6 +9,67 @@ pub const TEAM_A: &str = "0000000001";
 pub const TEAM_B: &str = "0000000002";
 pub const TEAM_INACTIVE: &str = "0000000003";
 
+/// The surrogate ids this fixture gives the PEC catalogues. They differ from every id the code
+/// once assumed (situations 0/1/2, act types 1/2/3, visit outcome 1, the reference's CIAP and
+/// CID ids): a rule that matches a surrogate id instead of a natural code or a resolved
+/// catalogue entry counts the wrong rows and fails.
+#[derive(Clone, Copy, Debug)]
+pub struct Ids {
+    pub active: i64,
+    pub latent: i64,
+    pub resolved: i64,
+    pub consultation: i64,
+    pub listening: i64,
+    pub procedure: i64,
+    pub visit_done: i64,
+    pub visit_refused: i64,
+    pub ciap_k86: i64,
+    pub ciap_k87: i64,
+    pub ciap_r96: i64,
+    pub cid_i10: i64,
+    pub cid_i119: i64,
+    pub cid_j45: i64,
+    pub cbo_physician: i64,
+    pub cbo_nurse: i64,
+    pub cbo_technician: i64,
+}
+
+pub const IDS: Ids = Ids {
+    active: 5,
+    latent: 0,
+    resolved: 1,
+    consultation: 2,
+    listening: 6,
+    procedure: 1,
+    visit_done: 3,
+    visit_refused: 1,
+    ciap_k86: 1178,
+    ciap_k87: 1179,
+    ciap_r96: 41,
+    cid_i10: 83184,
+    cid_i119: 7,
+    // The reference's id of I11.9 given to asthma: a rule matching CID ids would list it.
+    cid_j45: 3186,
+    cbo_physician: 31,
+    cbo_nurse: 17,
+    cbo_technician: 1,
+};
+
+/// The kind of a professional act (`tb_tipo_atend_prof`, by name).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Consultation,
+    InitialListening,
+    Procedure,
+}
+
+/// The outcome of a home visit (`tb_cds_visita_dom_desfecho`, by name).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Done,
+    Refused,
+}
+
 /// Ids of the professionals' assignments (`tb_lotacao.co_ator_papel`).
 pub const PHYSICIAN: i64 = 1;
 pub const NURSE: i64 = 2;
@@ -75,14 +136,21 @@ pub struct Fixture<'a> {
     app: &'a TestApp,
     today: NaiveDate,
     next: i64,
+    pub ids: Ids,
 }
 
 impl<'a> Fixture<'a> {
     pub async fn new(app: &'a TestApp) -> Fixture<'a> {
+        Self::with_ids(app, IDS).await
+    }
+
+    /// A fixture whose catalogues carry other surrogate ids.
+    pub async fn with_ids(app: &'a TestApp, ids: Ids) -> Fixture<'a> {
         let f = Fixture {
             app,
             today: app.state.today(),
             next: 1000,
+            ids,
         };
         f.catalogues().await;
         f
@@ -99,52 +167,66 @@ impl<'a> Fixture<'a> {
 
     async fn catalogues(&self) {
         let a = self.app;
-        a.exec(
+        let i = self.ids;
+        let run = |sql: &'static str, values: Vec<Value>| async move { a.exec(sql, values).await };
+        run(
             "INSERT INTO tb_sexo (co_sexo, no_sexo) VALUES (0, 'MASCULINO'), (1, 'FEMININO')",
             vec![],
         )
         .await;
-        a.exec(
-            "INSERT INTO tb_situacao_problema (co_situacao_problema, no_situacao_problema) VALUES (0, 'ATIVO'), (1, 'LATENTE'), (2, 'RESOLVIDO')",
-            vec![],
+        run(
+            "INSERT INTO tb_situacao_problema (co_situacao_problema, no_situacao_problema) VALUES (?, 'Ativo'), (?, 'Latente'), (?, 'Resolvido')",
+            vec![i.active.into(), i.latent.into(), i.resolved.into()],
         )
         .await;
-        a.exec(
-            "INSERT INTO tb_ciap (co_seq_ciap, co_ciap, ds_ciap) VALUES (178, 'K86', 'HIPERTENSAO SEM COMPLICACOES'), (179, 'K87', 'HIPERTENSAO COM COMPLICACOES'), (300, 'R96', 'ASMA')",
-            vec![],
+        run(
+            "INSERT INTO tb_tipo_atend_prof (co_tipo_atend_prof, no_tipo_atend_prof) VALUES (?, 'CONSULTA'), (?, 'ESCUTA INICIAL'), (?, 'PROCEDIMENTOS'), (?, 'VACINAÇÃO')",
+            vec![i.consultation.into(), i.listening.into(), i.procedure.into(), 90.into()],
         )
         .await;
-        a.exec(
-            "INSERT INTO tb_cid10 (co_cid10, nu_cid10, no_cid10) VALUES (3184, 'I10', 'HIPERTENSAO ESSENCIAL'), (3186, 'I119', 'DOENCA CARDIACA HIPERTENSIVA'), (5000, 'J45', 'ASMA')",
-            vec![],
+        run(
+            "INSERT INTO tb_ciap (co_seq_ciap, co_ciap, ds_ciap) VALUES (?, 'K86', 'HIPERTENSAO SEM COMPLICACOES'), (?, 'K87', 'HIPERTENSAO COM COMPLICACOES'), (?, 'R96', 'ASMA')",
+            vec![i.ciap_k86.into(), i.ciap_k87.into(), i.ciap_r96.into()],
         )
         .await;
-        a.exec(
-            "INSERT INTO tb_cbo (co_cbo, co_cbo_2002, no_cbo) VALUES (1, '225142', 'MEDICO DA ESTRATEGIA DE SAUDE DA FAMILIA'), (2, '223565', 'ENFERMEIRO DA ESTRATEGIA DE SAUDE DA FAMILIA'), (3, '322245', 'TECNICO DE ENFERMAGEM')",
-            vec![],
+        run(
+            "INSERT INTO tb_cid10 (co_cid10, nu_cid10, no_cid10) VALUES (?, 'I10', 'HIPERTENSAO ESSENCIAL'), (?, 'I119', 'DOENCA CARDIACA HIPERTENSIVA'), (?, 'J45', 'ASMA')",
+            vec![i.cid_i10.into(), i.cid_i119.into(), i.cid_j45.into()],
         )
         .await;
-        a.exec(
+        run(
+            "INSERT INTO tb_cbo (co_cbo, co_cbo_2002, no_cbo) VALUES (?, '225142', 'MEDICO DA ESTRATEGIA DE SAUDE DA FAMILIA'), (?, '223565', 'ENFERMEIRO DA ESTRATEGIA DE SAUDE DA FAMILIA'), (?, '322245', 'TECNICO DE ENFERMAGEM')",
+            vec![i.cbo_physician.into(), i.cbo_nurse.into(), i.cbo_technician.into()],
+        )
+        .await;
+        run(
             "INSERT INTO tb_equipe (co_seq_equipe, nu_ine, no_equipe, st_ativo, tp_equipe) VALUES (1, ?, 'ESF 01 - CENTRO', 1, 70), (2, ?, 'ESF 02 - RIBEIRINHA', 1, 70), (3, ?, 'ESF 03 - DESATIVADA', 0, 70)",
             vec![s(TEAM_A), s(TEAM_B), s(TEAM_INACTIVE)],
         )
         .await;
-        a.exec(
-            "INSERT INTO tb_lotacao (co_ator_papel, co_prof, co_cbo, co_equipe) VALUES (?, 1, 1, 1), (?, 2, 2, 1), (?, 3, 3, 1)",
-            vec![PHYSICIAN.into(), NURSE.into(), TECHNICIAN.into()],
+        run(
+            "INSERT INTO tb_lotacao (co_ator_papel, co_prof, co_cbo, co_equipe) VALUES (?, 1, ?, 1), (?, 2, ?, 1), (?, 3, ?, 1)",
+            vec![
+                PHYSICIAN.into(),
+                i.cbo_physician.into(),
+                NURSE.into(),
+                i.cbo_nurse.into(),
+                TECHNICIAN.into(),
+                i.cbo_technician.into(),
+            ],
         )
         .await;
-        a.exec(
+        run(
             "INSERT INTO tb_cds_prof (co_seq_cds_prof, nu_cbo_2002, nu_ine) VALUES (?, '515105', ?), (?, '322245', ?)",
             vec![ACS.into(), s(TEAM_A), NOT_ACS.into(), s(TEAM_A)],
         )
         .await;
-        a.exec(
-            "INSERT INTO tb_cds_visita_dom_desfecho (co_cds_visita_dom_desfecho, no_cds_visita_dom_desfecho) VALUES (1, 'VISITA REALIZADA'), (2, 'VISITA RECUSADA'), (3, 'AUSENTE')",
-            vec![],
+        run(
+            "INSERT INTO tb_cds_visita_dom_desfecho (co_cds_visita_dom_desfecho, no_cds_visita_dom_desfecho) VALUES (?, 'VISITA REALIZADA'), (?, 'VISITA RECUSADA'), (?, 'AUSENTE')",
+            vec![i.visit_done.into(), i.visit_refused.into(), 40.into()],
         )
         .await;
-        a.exec(
+        run(
             "INSERT INTO tb_cds_visita_dom_motivo (co_cds_visita_dom_motivo, no_cds_visita_dom_motivo) VALUES (1, 'ACOMPANHAMENTO DE PESSOA COM HIPERTENSAO')",
             vec![],
         )
@@ -186,11 +268,12 @@ impl<'a> Fixture<'a> {
             vec![p.id.into(), p.id.into()],
         )
         .await;
+        let i = self.ids;
         let (ciap, cid, situation): (Option<i64>, Option<i64>, i64) = match p.coding {
-            Coding::CiapK86 => (Some(178), None, 0),
-            Coding::CidI119Latent => (None, Some(3186), 1),
-            Coding::Resolved => (Some(178), None, 2),
-            Coding::NotHypertensive => (Some(300), Some(5000), 0),
+            Coding::CiapK86 => (Some(i.ciap_k86), None, i.active),
+            Coding::CidI119Latent => (None, Some(i.cid_i119), i.latent),
+            Coding::Resolved => (Some(i.ciap_k86), None, i.resolved),
+            Coding::NotHypertensive => (Some(i.ciap_r96), Some(i.cid_j45), i.active),
         };
         let evo = self.id();
         let problem = self.id();
@@ -206,8 +289,17 @@ impl<'a> Fixture<'a> {
         .await;
     }
 
+    fn kind_id(&self, kind: Kind) -> i64 {
+        match kind {
+            Kind::Consultation => self.ids.consultation,
+            Kind::InitialListening => self.ids.listening,
+            Kind::Procedure => self.ids.procedure,
+        }
+    }
+
     /// One encounter with one act; returns the act id.
-    async fn act(&mut self, person: i64, day: NaiveDate, lotacao: i64, kind: i64) -> i64 {
+    async fn act(&mut self, person: i64, day: NaiveDate, lotacao: i64, kind: Kind) -> i64 {
+        let kind = self.kind_id(kind);
         let atend = self.id();
         let act = self.id();
         self.app
@@ -227,7 +319,9 @@ impl<'a> Fixture<'a> {
 
     /// A blood-pressure reading taken in an initial listening by the nursing technician.
     pub async fn bp(&mut self, person: i64, day: NaiveDate, text: &str) {
-        let act = self.act(person, day, TECHNICIAN, 2).await;
+        let act = self
+            .act(person, day, TECHNICIAN, Kind::InitialListening)
+            .await;
         let m = self.id();
         self.app
             .exec(
@@ -245,7 +339,7 @@ impl<'a> Fixture<'a> {
         weight: Option<&str>,
         height: Option<&str>,
     ) {
-        let act = self.act(person, day, TECHNICIAN, 3).await;
+        let act = self.act(person, day, TECHNICIAN, Kind::Procedure).await;
         let m = self.id();
         self.app
             .exec(
@@ -255,13 +349,17 @@ impl<'a> Fixture<'a> {
             .await;
     }
 
-    /// A consultation (kind 1) or an initial listening (kind 2) by `lotacao`.
-    pub async fn visit(&mut self, person: i64, day: NaiveDate, lotacao: i64, kind: i64) {
+    /// A consultation, an initial listening or a procedure by `lotacao`.
+    pub async fn visit(&mut self, person: i64, day: NaiveDate, lotacao: i64, kind: Kind) {
         self.act(person, day, lotacao, kind).await;
     }
 
-    /// A home visit by `prof` with `outcome` (1 done), matched by CNS.
-    pub async fn home_visit(&mut self, p: &Person, day: NaiveDate, prof: i64, outcome: i64) {
+    /// A home visit by `prof` with `outcome`, matched by CNS.
+    pub async fn home_visit(&mut self, p: &Person, day: NaiveDate, prof: i64, outcome: Outcome) {
+        let outcome = match outcome {
+            Outcome::Done => self.ids.visit_done,
+            Outcome::Refused => self.ids.visit_refused,
+        };
         let ficha = self.id();
         let visit = self.id();
         self.app

@@ -26,10 +26,7 @@ async fn ready_is_503_when_migrations_are_pending() {
         let conn = sistema_aps::db::connect(&config.database)
             .await
             .expect("connect");
-        let state = sistema_aps::web::AppState {
-            db: conn,
-            config: std::sync::Arc::new(config),
-        };
+        let state = sistema_aps::web::AppState::new(conn, std::sync::Arc::new(config));
         let client = poem::test::TestClient::new(sistema_aps::web::routes(state.clone()));
         let resp = client.get("/ready").send().await;
         resp.assert_status(poem::http::StatusCode::SERVICE_UNAVAILABLE);

@@ -1,8 +1,8 @@
 //! The hypertension worklist: population, rules end to end, filters, counters, bad input.
 
 use crate::fixture::{
-    ACS, Coding, Fixture, NOT_ACS, NURSE, PHYSICIAN, Person, TEAM_A, TEAM_B, TEAM_INACTIVE,
-    TECHNICIAN,
+    ACS, Coding, Fixture, Kind, NOT_ACS, NURSE, Outcome, PHYSICIAN, Person, TEAM_A, TEAM_B,
+    TEAM_INACTIVE, TECHNICIAN,
 };
 use crate::helpers::{Start, TestApp, backends, body, html, select, text_of};
 
@@ -154,12 +154,12 @@ async fn c5_practices_end_to_end() {
         let full = Person::new(21, "C5 COMPLETO", TEAM_A, "01");
         f.person(&full).await;
         let d = f.days_ago(10);
-        f.visit(21, d, PHYSICIAN, 1).await;
+        f.visit(21, d, PHYSICIAN, Kind::Consultation).await;
         f.bp(21, d, "130/80").await;
         f.anthropometry(21, d, Some("70.5"), Some("162")).await;
         let (v1, v2) = (f.days_ago(100), f.days_ago(70));
-        f.home_visit(&full, v1, ACS, 1).await;
-        f.home_visit(&full, v2, ACS, 1).await;
+        f.home_visit(&full, v1, ACS, Outcome::Done).await;
+        f.home_visit(&full, v2, ACS, Outcome::Done).await;
 
         // Nothing counts: only an initial listening, weight and height on different days, ACS
         // visits 29 days apart, a visit by a non-ACS and a refused visit.
@@ -168,26 +168,26 @@ async fn c5_practices_end_to_end() {
         let old = f.days_ago(400);
         f.bp(22, old, "130/80").await;
         let listening = f.days_ago(5);
-        f.visit(22, listening, NURSE, 2).await;
+        f.visit(22, listening, NURSE, Kind::InitialListening).await;
         let (w, h) = (f.days_ago(20), f.days_ago(21));
         f.anthropometry(22, w, Some("80"), None).await;
         f.anthropometry(22, h, None, Some("170")).await;
         let (a1, a2) = (f.days_ago(60), f.days_ago(31));
-        f.home_visit(&none, a1, ACS, 1).await;
-        f.home_visit(&none, a2, ACS, 1).await;
+        f.home_visit(&none, a1, ACS, Outcome::Done).await;
+        f.home_visit(&none, a2, ACS, Outcome::Done).await;
         let (n1, n2) = (f.days_ago(200), f.days_ago(10));
-        f.home_visit(&none, n1, NOT_ACS, 1).await;
-        f.home_visit(&none, n2, ACS, 2).await;
+        f.home_visit(&none, n1, NOT_ACS, Outcome::Done).await;
+        f.home_visit(&none, n2, ACS, Outcome::Refused).await;
         // A nurse consultation counts for A.
         let nurse = Person::new(23, "C5 ENFERMEIRA", TEAM_A, "01");
         f.person(&nurse).await;
         let nd = f.days_ago(1);
-        f.visit(23, nd, NURSE, 1).await;
+        f.visit(23, nd, NURSE, Kind::Consultation).await;
         // A technician's "consultation" does not.
         let tech = Person::new(24, "C5 TECNICO", TEAM_A, "01");
         f.person(&tech).await;
         let td = f.days_ago(1);
-        f.visit(24, td, TECHNICIAN, 1).await;
+        f.visit(24, td, TECHNICIAN, Kind::Consultation).await;
         app.refresh().await;
 
         let page = body(app.get("/hipertensos").await).await;

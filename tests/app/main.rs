@@ -5,6 +5,7 @@ mod api;
 mod api_followup;
 mod auth;
 mod backup;
+mod catalogue;
 mod cli;
 mod documents;
 mod fixture;

@@ -133,9 +133,10 @@ async fn every_mirror_table_has_a_matching_entity() {
             tb_renda_familiar,
             tb_sexo,
             tb_situacao_problema,
+            tb_tipo_atend_prof,
             tb_tipo_logradouro,
         );
-        let mut expected: Vec<&str> = migration::mirror::MIRROR_TABLES.to_vec();
+        let mut expected: Vec<&str> = migration::mirror::MIRROR_TABLES.clone();
         expected.sort();
         tables.sort();
         assert_eq!(tables, expected, "{backend:?}");

@@ -405,6 +405,9 @@ async fn metrics_are_not_served_by_the_web_listener() {
 async fn readiness_reports_read_model_age_and_free_disk() {
     for backend in backends() {
         let app = TestApp::start(backend, Start::default()).await;
+        // A PEC with its catalogues: the refresh can run (an empty one has nothing to resolve).
+        crate::fixture::Fixture::new(&app).await;
+        app.refresh().await;
         let resp = app.get("/ready").await;
         resp.assert_status_is_ok();
         let json: serde_json::Value = serde_json::from_str(&body(resp).await).expect("json");
@@ -416,6 +419,7 @@ async fn readiness_reports_read_model_age_and_free_disk() {
         let free = json["data_dir"]["free_percent"].as_f64().expect("free %");
         assert!((0.0..=100.0).contains(&free), "{json}");
         assert!(json["data_dir"]["free_bytes"].as_u64().is_some());
+        assert_eq!(json["pec_catalogue"], "resolved");
     }
 }
 

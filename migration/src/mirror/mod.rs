@@ -5,20 +5,33 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{DatabaseBackend, Statement};
 
+use std::sync::LazyLock;
+
 mod m20260101_000001_esus_tier_a;
+mod m20261207_000001_act_types;
 
 /// Bookkeeping table of the mirror migrator, distinct from the app's `seaql_migrations`.
 pub const MIRROR_MIGRATION_TABLE: &str = "seaql_mirror_migrations";
 
-/// Every PEC table the mirror creates. Used by [`guard`] and by the mirror tests.
-pub const MIRROR_TABLES: &[&str] = m20260101_000001_esus_tier_a::TABLES;
+/// Every PEC table the mirror creates, in creation order. Used by [`guard`], the generator and
+/// the mirror tests.
+pub static MIRROR_TABLES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    [
+        m20260101_000001_esus_tier_a::TABLES,
+        m20261207_000001_act_types::TABLES,
+    ]
+    .concat()
+});
 
 pub struct MirrorMigrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for MirrorMigrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20260101_000001_esus_tier_a::Migration)]
+        vec![
+            Box::new(m20260101_000001_esus_tier_a::Migration),
+            Box::new(m20261207_000001_act_types::Migration),
+        ]
     }
 
     fn migration_table_name() -> DynIden {
@@ -55,7 +68,7 @@ async fn existing_tables<C: ConnectionTrait>(db: &C, names: &[&str]) -> Result<V
 /// create (a real PEC, or a copy of one). Nothing is changed when it refuses.
 pub async fn guard<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
     let bookkeeping = existing_tables(db, &[MIRROR_MIGRATION_TABLE]).await?;
-    let present = existing_tables(db, MIRROR_TABLES).await?;
+    let present = existing_tables(db, &MIRROR_TABLES).await?;
     if present.is_empty() {
         return Ok(());
     }

@@ -692,7 +692,10 @@ impl PatientApi {
         let user = auth.user();
         let scope = require_patient_scope(user)?;
         let today = state.today();
-        let Some(v) = patient::load(&state.db, &scope, id.0, today, None).await? else {
+        let catalogue = state.catalogue().await;
+        let Some(v) =
+            patient::load(&state.db, &scope, id.0, today, None, catalogue.as_ref()).await?
+        else {
             return Err(person_not_found());
         };
         audit_view(
