@@ -168,16 +168,18 @@ impl std::fmt::Display for Problem {
                 .join("; ")
         };
         match self {
-            Problem::Unreadable { error } => write!(f, "table unreadable: {error}"),
-            Problem::NoMatch { rows } if rows.is_empty() => write!(f, "the table is empty"),
-            Problem::NoMatch { rows } => {
-                write!(f, "no row has an accepted name (rows: {})", list(rows))
-            }
+            Problem::Unreadable { error } => write!(f, "tabela ilegível: {error}"),
+            Problem::NoMatch { rows } if rows.is_empty() => write!(f, "a tabela está vazia"),
+            Problem::NoMatch { rows } => write!(
+                f,
+                "nenhuma linha tem um dos nomes aceitos (linhas: {})",
+                list(rows)
+            ),
             Problem::Ambiguous { matches } => {
-                write!(f, "several rows match: {}", list(matches))
+                write!(f, "mais de uma linha corresponde: {}", list(matches))
             }
             Problem::ConfiguredIdAbsent { id } => {
-                write!(f, "the configured id {id} is not a row of the table")
+                write!(f, "o id {id} configurado não é uma linha da tabela")
             }
         }
     }

@@ -269,9 +269,12 @@ pub async fn run<C: ConnectionTrait>(db: &C, config: &Config) -> Result<CheckRep
                 format!("{}: tabela ausente", f.table)
             };
             if f.required {
-                errors.push(format!("{what} (necessária para {})", f.used_for));
+                errors.push(format!("{what} (necessária para: {})", f.used_for));
             } else {
-                warnings.push(format!("{what} ({} indisponível)", f.used_for));
+                warnings.push(format!(
+                    "{what} (sem ela fica indisponível: {})",
+                    f.used_for
+                ));
             }
         }
         findings.push(f);
@@ -280,6 +283,11 @@ pub async fn run<C: ConnectionTrait>(db: &C, config: &Config) -> Result<CheckRep
     let catalogue = catalogue::resolve(db, &config.pec.catalogue).await;
     for r in catalogue.unresolved() {
         if let Outcome::Unresolved { problem } = &r.outcome {
+            if matches!(problem, catalogue::Problem::Unreadable { .. })
+                && findings.iter().any(|f| f.table == r.table && !f.complete())
+            {
+                continue; // the missing table or column is already an error above
+            }
             errors.push(format!(
                 "catálogo {} ({}, {}): {problem} — mapeie em [pec.catalogue] {} = <id>",
                 r.key,

@@ -51,9 +51,9 @@ impl AppState {
             let missing: Vec<&str> = report.unresolved().map(|r| r.def().label).collect();
             (!missing.is_empty()).then(|| {
                 format!(
-                    "Atenção: não foi possível identificar no catálogo do PEC: {}. As listas e os \
-                     indicadores não são recalculados até o administrador corrigir (comando \
-                     \"sistema-aps pec check\"); os números mostrados são do último cálculo válido.",
+                    "Atenção: o sistema não reconheceu no catálogo do PEC: {}. As listas e os \
+                     indicadores não são recalculados até que o administrador do sistema corrija \
+                     isso; os números mostrados são do último cálculo válido.",
                     missing.join("; ")
                 )
             })

@@ -311,7 +311,10 @@ async fn an_unresolved_entry_stops_the_refresh_turns_ready_503_and_shows_a_banne
             .await
             .expect_err("ambiguous")
             .to_string();
-        assert!(message.contains("several rows match"), "{message}");
+        assert!(
+            message.contains("mais de uma linha corresponde"),
+            "{message}"
+        );
 
         // Fixed in the PEC: ready again at once, and the next refresh lists the new person.
         app.exec(
