@@ -207,17 +207,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             app::serve(acceptor, state, app::shutdown_signal()).await?;
         }
         Command::Migrate { mirror } => {
-            let conn = db::connect(&config.database).await?;
-            db::migrate_app(&conn).await?;
-            if mirror || config.database.backend()? == Backend::Sqlite {
-                db::migrate_mirror(&config.database).await?;
-            }
+            let mirror = mirror || config.database.backend()? == Backend::Sqlite;
+            db::migrate(&config.database, mirror).await?;
             println!("Migrações aplicadas.");
         }
         Command::Seed { citizens, seed: s } => {
+            // The mirror's guard first: over a real PEC nothing is created.
+            db::migrate(&config.database, true).await?;
             let conn = db::connect(&config.database).await?;
-            db::migrate_app(&conn).await?;
-            db::migrate_mirror(&config.database).await?;
             let state = crate::web::AppState {
                 db: conn,
                 config: config.clone(),
