@@ -42,6 +42,10 @@ pub enum Command {
         /// Random seed: the same seed gives the same municipality.
         #[arg(long, default_value_t = 2026)]
         seed: u64,
+        /// Exit 0 without changing anything when the mirror already holds data (instead of
+        /// refusing): for a container stack that seeds on every `up`.
+        #[arg(long)]
+        if_empty: bool,
     },
     /// Print the default configuration file, commented.
     Config,
@@ -211,10 +215,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             db::migrate(&config.database, mirror).await?;
             println!("Migrações aplicadas.");
         }
-        Command::Seed { citizens, seed: s } => {
+        Command::Seed {
+            citizens,
+            seed: s,
+            if_empty,
+        } => {
             // The mirror's guard first: over a real PEC nothing is created.
             db::migrate(&config.database, true).await?;
             let conn = db::connect(&config.database).await?;
+            if if_empty && !db::pec_empty(&conn).await? {
+                println!("O espelho do e-SUS já tem dados: nada a semear.");
+                return Ok(());
+            }
             let state = crate::web::AppState {
                 db: conn,
                 config: config.clone(),

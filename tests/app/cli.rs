@@ -62,6 +62,18 @@ fn seed_fills_an_empty_mirror_once() {
     let second = run();
     assert!(!second.status.success(), "a second seed must refuse");
     assert!(String::from_utf8_lossy(&second.stderr).contains("already"));
+    // `--if-empty` (the compose stack seeds on every `up`): nothing to do, exit 0.
+    let third = bin()
+        .env("APS_DATABASE__URL", &url)
+        .args(["seed", "--citizens", "400", "--if-empty"])
+        .output()
+        .expect("run");
+    assert!(
+        third.status.success(),
+        "{}",
+        String::from_utf8_lossy(&third.stderr)
+    );
+    assert!(String::from_utf8_lossy(&third.stdout).contains("nada a semear"));
 }
 
 #[test]
