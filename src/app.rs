@@ -3,8 +3,10 @@
 //!
 //! Lifecycle: `serve` runs the web server and, when `metrics.enabled`, the metrics server on
 //! its own listener; tells systemd `READY=1` once both are bound (and pings its watchdog);
-//! on SIGTERM/SIGINT both stop accepting, requests in flight get up to
-//! `server.shutdown_timeout_secs` to finish, then the pool is closed.
+//! on SIGTERM/SIGINT both stop accepting (the web listener first accepts the connections
+//! already queued, see [`crate::drain`]), accepted connections get up to a second to finish
+//! on their own, requests still in flight then get up to `server.shutdown_timeout_secs`, then
+//! the pool is closed.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -311,9 +313,17 @@ where
     if let Some(addr) = web_addr {
         tracing::info!(url = %format!("http://{addr}/"), "Sistema APS is listening");
     }
-    let web = Server::new_with_acceptor(listeners.web)
-        .name("web")
-        .run_with_graceful_shutdown(endpoint, stopped(stop_rx), Some(grace));
+    // The web listener drains on `stop` (crate::drain); the server itself is told to shut
+    // down (`web_stop`) only once the accepted connections finished, or after DRAIN_BOUND.
+    let active = crate::drain::Active::default();
+    let (web_stop_tx, web_stop_rx) = tokio::sync::watch::channel(false);
+    let web = Server::new_with_acceptor(crate::drain::DrainingAcceptor::new(
+        listeners.web,
+        stop_rx.clone(),
+        active.clone(),
+    ))
+    .name("web")
+    .run_with_graceful_shutdown(endpoint, stopped(web_stop_rx), Some(grace));
     tokio::pin!(web);
     let mut status = String::from("serving");
     if let Some(addr) = web_addr {
@@ -330,10 +340,26 @@ where
         () = shutdown => {
             systemd::notify_stopping();
             let _ = stop_tx.send(true);
-            web.await
+            let drain = async {
+                let open = active.wait_idle(DRAIN_BOUND.min(grace)).await;
+                let _ = web_stop_tx.send(true);
+                open
+            };
+            tokio::pin!(drain);
+            let mut open = None;
+            loop {
+                tokio::select! {
+                    result = &mut web => break result,
+                    n = &mut drain, if open.is_none() => {
+                        tracing::info!(open_connections = n, "shutting the web server down");
+                        open = Some(n);
+                    }
+                }
+            }
         }
     };
     let _ = stop_tx.send(true);
+    let _ = web_stop_tx.send(true);
     if let Some(server) = metrics_server {
         match server.await {
             Ok(Err(e)) => tracing::warn!(error = %e, "metrics server error"),
@@ -355,6 +381,11 @@ fn first_addr(acceptor: &TcpAcceptor) -> Option<std::net::SocketAddr> {
         .first()
         .and_then(|a| a.as_socket_addr().copied())
 }
+
+/// After the shutdown signal, how long the accepted connections get to finish on their own
+/// before the server shuts down the rest (idle keep-alive connections never finish by
+/// themselves); `server.shutdown_timeout_secs` then applies to requests still running.
+const DRAIN_BOUND: Duration = Duration::from_secs(1);
 
 /// Resolves on SIGINT or SIGTERM.
 pub async fn shutdown_signal() {

@@ -52,6 +52,10 @@ pub enum Command {
         /// Random seed: the same seed gives the same municipality.
         #[arg(long, default_value_t = 2026)]
         seed: u64,
+        /// Exit 0 without changing anything when the mirror already holds data (instead of
+        /// refusing): for a container stack that seeds on every `up`.
+        #[arg(long)]
+        if_empty: bool,
     },
     /// Print the default configuration file, commented.
     Config,
@@ -222,17 +226,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             app::serve(acceptor, state, app::shutdown_signal()).await?;
         }
         Command::Migrate { mirror } => {
-            let conn = db::connect(&config.database).await?;
-            db::migrate_app(&conn).await?;
-            if mirror || config.database.backend()? == Backend::Sqlite {
-                db::migrate_mirror(&config.database).await?;
-            }
+            let mirror = mirror || config.database.backend()? == Backend::Sqlite;
+            db::migrate(&config.database, mirror).await?;
             println!("Migrações aplicadas.");
         }
-        Command::Seed { citizens, seed: s } => {
+        Command::Seed {
+            citizens,
+            seed: s,
+            if_empty,
+        } => {
+            // The mirror's guard first: over a real PEC nothing is created.
+            db::migrate(&config.database, true).await?;
             let conn = db::connect(&config.database).await?;
-            db::migrate_app(&conn).await?;
-            db::migrate_mirror(&config.database).await?;
+            if if_empty && !db::pec_empty(&conn).await? {
+                println!("O espelho do e-SUS já tem dados: nada a semear.");
+                return Ok(());
+            }
             let state = crate::state::AppState::new(conn, config.clone());
             let report = seed::run(
                 &state.db,

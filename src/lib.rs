@@ -10,6 +10,7 @@ pub mod cli;
 pub mod clinical;
 pub mod config;
 pub mod db;
+pub mod drain;
 pub mod esus;
 pub mod export;
 pub mod hypertension;

@@ -23,7 +23,9 @@ pub const APP_SCHEMA: &str = "sistemaaps";
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    #[error("database error: {0}")]
+    // Transparent: `{:#}` prints the cause chain, and a prefix holding `{0}` printed the
+    // database's message twice.
+    #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
     #[error("cannot create the directory of the SQLite file {path}: {source}")]
     CreateDir {
@@ -151,6 +153,26 @@ fn ensure_sqlite_dir(url: &str) -> Result<(), DbError> {
 /// Runs the application's own migrations.
 pub async fn migrate_app(db: &DatabaseConnection) -> Result<(), DbError> {
     AppMigrator::up(db, None).await?;
+    Ok(())
+}
+
+/// `sistema-aps migrate [--mirror]`: the app's migrations, then (with `mirror`) the e-SUS
+/// mirror. The mirror's guard runs **first**, on a connection that creates nothing: over a real
+/// PEC it refuses before schema `sistemaaps` or any app table is created.
+pub async fn migrate(cfg: &DatabaseConfig, mirror: bool) -> Result<(), DbError> {
+    if mirror {
+        let check = connect_for(cfg, Purpose::Mirror).await?;
+        let verdict = migration::mirror::guard(&check).await;
+        check.close().await?;
+        verdict?;
+    }
+    let conn = connect(cfg).await?;
+    let result = migrate_app(&conn).await;
+    conn.close().await?;
+    result?;
+    if mirror {
+        migrate_mirror(cfg).await?;
+    }
     Ok(())
 }
 

@@ -26,9 +26,21 @@ pub fn filter(cfg: &LogConfig) -> EnvFilter {
     EnvFilter::try_from_default_env().unwrap_or_else(|_| config_filter(cfg))
 }
 
+/// PostgreSQL notices are logged by sqlx at INFO ("relation \"seaql_migrations\" already
+/// exists, skipping" on every `migrate`): noise for an admin. Shown from WARN up unless
+/// `log.level` names this target itself.
+const PG_NOTICE_TARGET: &str = "sqlx::postgres::notice";
+
 /// The filter of the configuration alone (`RUST_LOG` ignored).
 pub fn config_filter(cfg: &LogConfig) -> EnvFilter {
-    EnvFilter::try_new(&cfg.level).unwrap_or_else(|_| EnvFilter::new("info"))
+    let filter = EnvFilter::try_new(&cfg.level).unwrap_or_else(|_| EnvFilter::new("info"));
+    if cfg.level.contains(PG_NOTICE_TARGET) {
+        return filter;
+    }
+    match format!("{PG_NOTICE_TARGET}=warn").parse() {
+        Ok(directive) => filter.add_directive(directive),
+        Err(_) => filter,
+    }
 }
 
 /// Installs the global subscriber once; later calls are no-ops (tests start many apps).

@@ -84,3 +84,105 @@ async fn the_app_role_appends_to_the_audit_trail_and_cannot_rewrite_it() {
         .await
         .expect("drop role");
 }
+
+/// PEC upgrades add tables, created by the role that owns the PEC (not the superuser that ran
+/// app-role.sql): the app role must read them with no new grant. And the role's search path is
+/// set in the PEC database only, not server-wide.
+#[tokio::test]
+async fn tables_the_pec_owner_adds_later_are_readable_and_the_search_path_is_per_database() {
+    if !backends().contains(&Backend::Postgres) {
+        return;
+    }
+    let admin = std::env::var("APS_TEST_DATABASE_URL").expect("url");
+    let su = sea_orm::Database::connect(&admin).await.expect("admin");
+    let pid = std::process::id();
+    let owner = format!("aps_pec_owner_{pid}");
+    let role = format!("aps_app_{pid}");
+    su.execute_unprepared(&format!("CREATE ROLE {owner} LOGIN"))
+        .await
+        .expect("pec owner");
+
+    let db = TestDb::new(Backend::Postgres).await;
+    let db_name = url::Url::parse(&db.url).expect("url").path()[1..].to_string();
+    // The PEC owner owns the database (so schema `public`, PostgreSQL 15) and the PEC tables.
+    su.execute_unprepared(&format!("ALTER DATABASE {db_name} OWNER TO {owner}"))
+        .await
+        .expect("owner");
+    let mut owner_url = url::Url::parse(&db.url).expect("url");
+    owner_url.set_username(&owner).expect("user");
+    let owner_config = sistema_aps::config::Config::with_database_url(owner_url.as_str());
+    sistema_aps::db::migrate_mirror(&owner_config.database)
+        .await
+        .expect("mirror as the PEC owner");
+
+    // Run by the superuser, naming the PEC owner (as docs/deploy.md says).
+    psql(
+        &db.url,
+        "sql/postgres/app-role.sql",
+        &[
+            ("app_role", &role),
+            ("app_password", "'x'"),
+            ("pec_owner", &owner),
+        ],
+    );
+
+    // A PEC upgrade, after the script ran: a new table, by the PEC owner.
+    let pec = sea_orm::Database::connect(owner_url.as_str())
+        .await
+        .expect("connect as the PEC owner");
+    pec.execute_unprepared(
+        "CREATE TABLE public.tb_tabela_nova_do_pec (co_seq BIGINT PRIMARY KEY); \
+         INSERT INTO public.tb_tabela_nova_do_pec VALUES (1), (2), (3)",
+    )
+    .await
+    .expect("the PEC owner adds a table");
+    pec.close().await.ok();
+
+    let mut app_url = url::Url::parse(&db.url).expect("url");
+    app_url.set_username(&role).expect("user");
+    // A plain connection, without the app's own search path: the role's setting applies.
+    let app = sea_orm::Database::connect(app_url.as_str())
+        .await
+        .expect("connect as the app role");
+    let row = app
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT current_setting('search_path') AS sp, \
+             (SELECT COUNT(*) FROM tb_tabela_nova_do_pec) AS n",
+        ))
+        .await
+        .expect("the app role reads the table the PEC owner added later")
+        .expect("row");
+    assert_eq!(
+        row.try_get::<String>("", "sp").expect("sp"),
+        "sistemaaps, public"
+    );
+    assert_eq!(row.try_get::<i64>("", "n").expect("n"), 3);
+    app.close().await.ok();
+
+    // The setting is bound to this database: none server-wide (setdatabase = 0).
+    let row = su
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            format!(
+                "SELECT COUNT(*) FILTER (WHERE d.datname = '{db_name}') AS here, \
+                        COUNT(*) FILTER (WHERE s.setdatabase = 0) AS everywhere \
+                 FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole \
+                 LEFT JOIN pg_database d ON d.oid = s.setdatabase \
+                 WHERE r.rolname = '{role}'"
+            ),
+        ))
+        .await
+        .expect("settings")
+        .expect("row");
+    assert_eq!(row.try_get::<i64>("", "here").expect("here"), 1);
+    assert_eq!(row.try_get::<i64>("", "everywhere").expect("everywhere"), 0);
+
+    drop(db);
+    for r in [&role, &owner] {
+        su.execute_unprepared(&format!("DROP ROLE IF EXISTS {r}"))
+            .await
+            .expect("drop role");
+    }
+    su.close().await.ok();
+}
