@@ -30,7 +30,7 @@ PORT=${BENCH_PORT:-3099}
 READY_TIMEOUT=${BENCH_READY_TIMEOUT:-120}
 SEED_TIMEOUT=${BENCH_SEED_TIMEOUT:-1800}
 SKIP_BUILD=${BENCH_SKIP_BUILD:-0}
-MIN_RATIO=${BENCH_MIN_RATIO:-0.25}    # page req/s ÷ its list queries' req/s, each scenario
+MIN_RATIO=${BENCH_MIN_RATIO:-0.10}    # page req/s ÷ its list queries' req/s, each scenario
 EXPORT_MS=${BENCH_EXPORT_MS:-1000}    # p95 of a team's CSV and XLSX export
 WRITE_MS=${BENCH_WRITE_MS:-200}       # p95 of "schedule an action + load its list row"
 COOKIE=${BENCH_COOKIE:-}              # e.g. "sessao=…" once the worklist needs a login
