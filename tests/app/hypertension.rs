@@ -332,49 +332,53 @@ async fn search_is_accent_and_case_insensitive_and_safe() {
 
 #[tokio::test]
 async fn bad_input_gets_a_portuguese_400_never_a_500() {
-    let app = TestApp::start(backends()[0], Start::default()).await;
-    let mut f = Fixture::new(&app).await;
-    f.person(&Person::new(41, "ALGUEM", TEAM_A, "01")).await;
-    app.refresh().await;
-    let long = "x".repeat(10 * 1024);
-    for q in [
-        "page=-1".to_string(),
-        "page=abc".into(),
-        "page=0".into(),
-        "page=99999999999999999999".into(),
-        "per_page=100000".into(),
-        "equipe=9999999999".into(),
-        "equipe=%27%20OR%201%3D1".into(),
-        "controle=%27".into(),
-        "pratica=Z".into(),
-        "ordem=nome%3B%20DROP%20TABLE".into(),
-        format!("busca={long}"),
-        "busca=%27%22%25".into(),
-        "microarea=%25".into(),
-    ] {
-        let resp = app.get(&format!("/hipertensos?{q}")).await;
-        resp.assert_status(poem::http::StatusCode::BAD_REQUEST);
-        let page = body(resp).await;
-        let doc = html(&page);
-        let h1 = select(&doc, "h1").first().map(text_of);
-        assert_eq!(h1.as_deref(), Some("Pedido inválido"), "{q}");
-        assert!(select(&doc, "html[lang=pt-BR]").len() == 1);
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        let mut f = Fixture::new(&app).await;
+        f.person(&Person::new(41, "ALGUEM", TEAM_A, "01")).await;
+        app.refresh().await;
+        let long = "x".repeat(10 * 1024);
+        for q in [
+            "page=-1".to_string(),
+            "page=abc".into(),
+            "page=0".into(),
+            "page=99999999999999999999".into(),
+            "per_page=100000".into(),
+            "equipe=9999999999".into(),
+            "equipe=%27%20OR%201%3D1".into(),
+            "controle=%27".into(),
+            "pratica=Z".into(),
+            "ordem=nome%3B%20DROP%20TABLE".into(),
+            format!("busca={long}"),
+            "busca=%27%22%25".into(),
+            "microarea=%25".into(),
+        ] {
+            let resp = app.get(&format!("/hipertensos?{q}")).await;
+            resp.assert_status(poem::http::StatusCode::BAD_REQUEST);
+            let page = body(resp).await;
+            let doc = html(&page);
+            let h1 = select(&doc, "h1").first().map(text_of);
+            assert_eq!(h1.as_deref(), Some("Pedido inválido"), "{backend:?} {q}");
+            assert_eq!(select(&doc, "html[lang=pt-BR]").len(), 1);
+        }
+        // The data is still there.
+        let page = body(app.get("/hipertensos").await).await;
+        assert_eq!(names(&page), vec!["ALGUEM"], "{backend:?}");
     }
-    // The data is still there.
-    let page = body(app.get("/hipertensos").await).await;
-    assert_eq!(names(&page), vec!["ALGUEM"]);
 }
 
 #[tokio::test]
 async fn a_page_past_the_end_says_so() {
-    let app = TestApp::start(backends()[0], Start::default()).await;
-    let mut f = Fixture::new(&app).await;
-    f.person(&Person::new(51, "UNICA", TEAM_A, "01")).await;
-    app.refresh().await;
-    let resp = app.get("/hipertensos?page=5").await;
-    resp.assert_status_is_ok();
-    let page = body(resp).await;
-    assert!(page.contains("não existe"));
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        let mut f = Fixture::new(&app).await;
+        f.person(&Person::new(51, "UNICA", TEAM_A, "01")).await;
+        app.refresh().await;
+        let resp = app.get("/hipertensos?page=5").await;
+        resp.assert_status_is_ok();
+        let page = body(resp).await;
+        assert!(page.contains("não existe"), "{backend:?}");
+    }
 }
 
 /// On a synthetic municipality: each status counter equals the rows its filter lists (every
