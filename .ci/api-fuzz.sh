@@ -5,17 +5,23 @@
 # and is stopped at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=.ci/lib.sh
+source .ci/lib.sh
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/sistema-aps-target}"
 SCHEMATHESIS_VERSION="4.32.5"
 VENV="${FUZZ_VENV:-/var/tmp/sistema-aps-fuzz-venv}"
 MAX_EXAMPLES="${FUZZ_MAX_EXAMPLES:-50}"
 
+step "Schemathesis $SCHEMATHESIS_VERSION (PyPI, pinned)"
 if [[ ! -x "$VENV/bin/schemathesis" ]] || ! "$VENV/bin/schemathesis" --version | grep -q "$SCHEMATHESIS_VERSION"; then
   python3.11 -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
+"$VENV/bin/schemathesis" --version | grep -qF "$SCHEMATHESIS_VERSION" || fail "schemathesis is not $SCHEMATHESIS_VERSION"
+
+step "build; serve a 300-citizen SQLite demo on a loopback port"
 cargo build --locked --quiet
 BIN="$CARGO_TARGET_DIR/debug/sistema-aps"
 
@@ -25,7 +31,7 @@ SERVER_PID=""
 cleanup() {
   if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill "$SERVER_PID"
-    wait "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true # cleanup: killed on purpose
   fi
   rm -rf "$WORK"
 }
@@ -44,13 +50,17 @@ export APS_LOG__LEVEL=warn
 SERVER_PID=$!
 for _ in $(seq 1 120); do
   "$BIN" health --url "http://127.0.0.1:$PORT/ready" --timeout 2 >/dev/null 2>&1 && break
-  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log"; exit 1; }
+  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log"; fail "the server exited"; }
   sleep 1
 done
-"$BIN" health --url "http://127.0.0.1:$PORT/ready" --timeout 2 >/dev/null
+"$BIN" health --url "http://127.0.0.1:$PORT/ready" --timeout 2 >/dev/null || fail "/ready did not answer 200"
+passed "server ready on 127.0.0.1:$PORT"
 
 # A token of the demo's municipality coordinator: the widest scope, so every path has data.
 TOKEN="$("$BIN" token create --user coordenacao --name "fuzz CI" --days 1 | tail -n 1)"
+[[ -n "$TOKEN" ]] || fail "no API token"
+
+step "schemathesis run (max $MAX_EXAMPLES examples per operation, seed 2026)"
 
 status=0
 timeout 900 "$VENV/bin/schemathesis" run openapi/openapi.json \
@@ -67,5 +77,7 @@ timeout 900 "$VENV/bin/schemathesis" run openapi/openapi.json \
 if [[ $status -ne 0 ]]; then
   echo "--- server log (last 50 lines) ---"
   tail -n 50 "$WORK/server.log"
+  fail "schemathesis exited with status $status"
 fi
-exit $status
+passed "schemathesis: no 5xx, statuses, content types and bodies conform to openapi/openapi.json"
+finish

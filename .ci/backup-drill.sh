@@ -19,17 +19,8 @@ CITIZENS="${DRILL_CITIZENS:-2000}"
 BACKENDS="${DRILL_BACKENDS:-sqlite postgres}"
 PG_ADMIN="${DRILL_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 
-step() { printf '\n==> %s\n' "$*"; }
-PASSED=0
-passed() {
-  PASSED=$((PASSED + 1))
-  printf 'ok: %s\n' "$*"
-}
-fail() {
-  printf 'FAILED: %s\n' "$*" >&2
-  printf 'backup-drill: %d passed, 1 failed\n' "$PASSED"
-  exit 1
-}
+# shellcheck source=.ci/lib.sh
+source .ci/lib.sh
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
@@ -37,6 +28,7 @@ WORK="$(mktemp -d)"
 APP_PID=""
 DROP_DB=""
 cleanup() {
+  # (cleanup after a failure: best effort)
   if [ -n "$APP_PID" ] && kill -0 "$APP_PID" 2>/dev/null; then kill "$APP_PID" || true; fi
   if [ -n "$DROP_DB" ]; then psql -q "$PG_ADMIN" -c "DROP DATABASE IF EXISTS $DROP_DB WITH (FORCE)" >/dev/null 2>&1 || true; fi
   rm -rf "$WORK"
@@ -48,11 +40,11 @@ need=()
 command -v sqlite3 >/dev/null || need+=(sqlite3)
 command -v age-keygen >/dev/null || need+=(age)
 command -v curl >/dev/null || need+=(curl)
-if [ "${#need[@]}" -gt 0 ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null ||
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; }
-fi
-printf 'sqlite3 %s; age %s; %s\n' "$(sqlite3 --version | cut -d' ' -f1)" "$(age --version)" "$(pg_dump --version)"
+if [ "${#need[@]}" -gt 0 ]; then apt_install "${need[@]}"; fi
+SQLITE_SAYS="$(sqlite3 --version)"
+AGE_SAYS="$(age --version)"
+PG_DUMP_SAYS="$(pg_dump --version)"
+printf 'sqlite3 %s; age %s; %s\n' "${SQLITE_SAYS%% *}" "$AGE_SAYS" "$PG_DUMP_SAYS"
 
 step "build the binary"
 cargo build --locked --bin sistema-aps
@@ -68,7 +60,7 @@ start_app() { # log
   APP_PID=$!
   WEB=""
   for _ in $(seq 1 1200); do
-    WEB=$(grep '"message":"Sistema APS is listening"' "$1" | sed -n 's/.*"url":"\([^"]*\)".*/\1/p' | head -1 || true)
+    WEB=$(grep '"message":"Sistema APS is listening"' "$1" | sed -n 's/.*"url":"\([^"]*\)".*/\1/p' | head -1 || true) # polled
     [ -n "$WEB" ] && break
     kill -0 "$APP_PID" 2>/dev/null || { cat "$1"; fail "the app exited"; }
     sleep 0.1
@@ -76,10 +68,12 @@ start_app() { # log
   [ -n "$WEB" ] || { cat "$1"; fail "the app did not start"; }
   WEB=${WEB%/}
 }
-stop_app() {
+stop_app() { # the app must stop cleanly on SIGTERM (exit status 0)
+  local status=0
   kill -TERM "$APP_PID"
-  wait "$APP_PID" || true
+  wait "$APP_PID" || status=$?
   APP_PID=""
+  [ "$status" = 0 ] || fail "the app exited with status $status after SIGTERM"
 }
 
 csrf_pre() { curl -fsS --max-time 10 -D - -o /dev/null "$WEB/entrar" | sed -n 's/^[Ss]et-[Cc]ookie: aps_csrf_entrar=\([^;]*\).*/\1/p' | tr -d '\r'; }
@@ -94,18 +88,24 @@ sign_in() {
 
 # digest OUT: "table rows sha256" for every table of the database in $APS_DATABASE__URL,
 # order-independent (rows sorted), so a rowid renumbered by VACUUM does not count.
+digest_line() { # table: "table rows sha256" of $WORK/rows
+  local n sum
+  n=$(wc -l <"$WORK/rows")
+  sum=$(sha256sum <"$WORK/rows")
+  printf '%s %s %s\n' "$1" "$n" "${sum%% *}"
+}
 digest() {
   local out=$1 t
   : >"$out"
   if [ "$BACKEND" = sqlite ]; then
     while read -r t; do
       sqlite3 -batch -readonly "$DB_FILE" ".mode quote" "SELECT * FROM \"$t\"" | LC_ALL=C sort >"$WORK/rows"
-      printf '%s %s %s\n' "$t" "$(wc -l <"$WORK/rows")" "$(sha256sum <"$WORK/rows" | cut -d' ' -f1)" >>"$out"
+      digest_line "$t" >>"$out"
     done < <(sqlite3 -batch -readonly "$DB_FILE" "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
   else
     while read -r t; do
       psql -XAtq "$DB_URL" -c "SELECT t::text FROM $t t" | LC_ALL=C sort >"$WORK/rows"
-      printf '%s %s %s\n' "$t" "$(wc -l <"$WORK/rows")" "$(sha256sum <"$WORK/rows" | cut -d' ' -f1)" >>"$out"
+      digest_line "$t" >>"$out"
     done < <(psql -XAtq "$DB_URL" -c "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND n.nspname IN ('sistemaaps', 'public') ORDER BY 1")
   fi
   [ -s "$out" ] || fail "no table to digest"
@@ -145,8 +145,12 @@ for BACKEND in $BACKENDS; do
   [ -n "$session" ] || fail "first sign-in"
   csrf=$(curl -fsS --max-time 10 -H "Cookie: aps_sessao=$session" "$WEB/senha" |
     sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | sed -n 1p)
-  curl -sS --max-time 30 -o /dev/null -H "Cookie: aps_sessao=$session" --data-urlencode "csrf=$csrf" \
-    --data-urlencode "atual=$temp" --data-urlencode "nova=$PASSWORD" --data-urlencode "confirmacao=$PASSWORD" "$WEB/senha"
+  [ -n "$csrf" ] || fail "no CSRF token on /senha"
+  code=$(curl -sS --max-time 30 -o /dev/null -w '%{http_code}' -H "Cookie: aps_sessao=$session" --data-urlencode "csrf=$csrf" \
+    --data-urlencode "atual=$temp" --data-urlencode "nova=$PASSWORD" --data-urlencode "confirmacao=$PASSWORD" "$WEB/senha")
+  # A changed password ends the session and redirects to the sign-in page.
+  [ "$code" = 303 ] || fail "POST /senha answered $code, expected 303"
+  [ -z "$(sign_in drill.coordenacao "$temp")" ] || fail "the temporary password still signs in after the change"
   session=$(sign_in drill.coordenacao "$PASSWORD")
   [ -n "$session" ] || fail "sign-in with the new password"
   for q in "" "?controle=nao_controlada" "?controle=nao_controlada&page=2" "?busca=maria"; do
@@ -201,7 +205,7 @@ for BACKEND in $BACKENDS; do
   step "[$BACKEND] the service comes back"
   t2=$(now)
   start_app "$DIR/app2.log"
-  "$BIN" health --url "$WEB/ready"
+  "$BIN" health --url "$WEB/ready" || fail "/ready after the restore"
   t3=$(now)
   START_SECS=$(secs "$t2" "$t3")
   session=$(sign_in drill.coordenacao "$PASSWORD")
@@ -211,8 +215,9 @@ for BACKEND in $BACKENDS; do
   stop_app
   passed "[$BACKEND] /ready 200 in ${START_SECS} s after start; the user signs in with the same password"
 
+  size=$(du -h "$FILE")
   SUMMARY+=("$(printf '%-9s %8s citizens %4s tables %9s rows  backup %6s s  restore %6s s  start→ready %5s s  file %s' \
-    "$BACKEND" "$CITIZENS" "$tables" "$rows" "$BACKUP_SECS" "$RESTORE_SECS" "$START_SECS" "$(du -h "$FILE" | cut -f1)")")
+    "$BACKEND" "$CITIZENS" "$tables" "$rows" "$BACKUP_SECS" "$RESTORE_SECS" "$START_SECS" "${size%%[[:space:]]*}")")
   if [ "$BACKEND" = postgres ]; then
     psql -q "$PG_ADMIN" -c "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)" >/dev/null
     DROP_DB=""
@@ -222,4 +227,4 @@ done
 
 step "measured (debug build, this machine)"
 printf '%s\n' "${SUMMARY[@]}"
-printf '\nbackup-drill: %d passed, 0 failed\n' "$PASSED"
+finish

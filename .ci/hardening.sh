@@ -11,72 +11,57 @@
 #     `systemd-analyze security --offline=true` exposure ≤ 2.0.
 # Tools come from Debian 12: nftables is installed (not enabled, no ruleset loaded);
 # fail2ban and openssh-server are unpacked with `dpkg -x` (no daemon is installed or
-# started). Runs as root, like .ci/run. Ends with "hardening: N passed, 0 failed".
+# started); each at a pinned upstream version (newest Debian revision of it, or the step fails).
+# Runs as root, like .ci/run. Ends with "hardening: N passed, 0 failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 
-# Upstream versions the checks were written against (Debian 12 "bookworm").
+# Upstream versions the checks were written against (Debian 12 "bookworm"); the newest Debian
+# revision of each is taken, or the step fails (.ci/lib.sh).
 NFT_VERSION="1.0.6"
 FAIL2BAN_VERSION="1.0.2"
-OPENSSH_VERSION="9.2"
+OPENSSH_VERSION="9.2p1"
+SHELLCHECK_VERSION="0.9.0"
 TOOLS="${HARDENING_TOOLS_DIR:-/var/tmp/sistema-aps-tools}"
 PYTHON=/usr/bin/python3
 
-step() { printf '\n==> %s\n' "$*"; }
-PASSED=0
-passed() {
-  PASSED=$((PASSED + 1))
-  printf 'ok: %s\n' "$*"
-}
-fail() {
-  printf 'FAILED: %s\n' "$*" >&2
-  printf 'hardening: %d passed, 1 failed\n' "$PASSED"
-  exit 1
-}
+# shellcheck source=.ci/lib.sh
+source "$ROOT/.ci/lib.sh"
 
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
-apt_install() { # package...
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null ||
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null; }
-}
-
-# Unpacks Debian's candidate version of a package into $TOOLS (kept between runs); prints
-# the directory.
-fetch_deb() { # package
-  local pkg=$1 version dir
-  version=$(apt-cache policy "$pkg" | awk '/Candidate:/ {print $2}')
-  if [ -z "$version" ] || [ "$version" = "(none)" ]; then
-    apt-get update -qq
-    version=$(apt-cache policy "$pkg" | awk '/Candidate:/ {print $2}')
-  fi
-  dir="$TOOLS/$pkg-$version"
-  if [ ! -d "$dir/usr" ]; then
-    mkdir -p "$TOOLS/debs" "$dir"
-    (cd "$TOOLS/debs" && { apt-get download -q "$pkg=$version" 2>/dev/null ||
-      { apt-get update -qq && apt-get download -q "$pkg=$version"; }; }) >&2
-    dpkg -x "$TOOLS/debs/${pkg}_${version/:/%3a}_"*.deb "$dir"
-  fi
+# Unpacks the newest Debian revision of PACKAGE's pinned upstream version into $TOOLS (kept
+# between runs, trusted only through its manifest); prints the directory.
+fetch_deb() { # package upstream
+  local version dir
+  version="$(deb_resolve "$1" "$2")" || return 1
+  dir="$TOOLS/$1-$version"
+  deb_unpack "$dir" "$1=$version" >&2 || return 1
   printf '%s' "$dir"
 }
 
 # --- tools ---------------------------------------------------------------------------------
-step "tools from Debian"
-command -v nft >/dev/null || apt_install nftables
-command -v shellcheck >/dev/null || apt_install shellcheck
+step "tools from Debian (pinned upstream versions)"
+apt_pinned "nftables=$NFT_VERSION" "shellcheck=$SHELLCHECK_VERSION"
 command -v apt-config >/dev/null || fail "apt-config missing"
-nft --version | grep -q "v$NFT_VERSION" || printf 'note: nft is %s (checks written for %s)\n' "$(nft --version)" "$NFT_VERSION"
-F2B="$(fetch_deb fail2ban)"
-SSH_PKG="$(fetch_deb openssh-server)"
+F2B="$(fetch_deb fail2ban "$FAIL2BAN_VERSION")" || fail "fail2ban $FAIL2BAN_VERSION"
+SSH_PKG="$(fetch_deb openssh-server "$OPENSSH_VERSION")" || fail "openssh-server $OPENSSH_VERSION"
+echo "fail2ban: pinned $FAIL2BAN_VERSION -> ${F2B##*/}; openssh-server: pinned $OPENSSH_VERSION -> ${SSH_PKG##*/}"
 SSHD="$SSH_PKG/usr/sbin/sshd"
 f2b() { PYTHONPATH="$F2B/usr/lib/python3/dist-packages" "$PYTHON" "$F2B/usr/bin/$1" "${@:2}"; }
-f2b fail2ban-regex --version | head -1 | grep -q "$FAIL2BAN_VERSION" ||
-  printf 'note: fail2ban is %s (checks written for %s)\n' "$(f2b fail2ban-regex --version | head -1)" "$FAIL2BAN_VERSION"
-"$SSHD" -V 2>&1 | grep -q "OpenSSH_$OPENSSH_VERSION" ||
-  printf 'note: sshd is %s (checks written for %s)\n' "$("$SSHD" -V 2>&1)" "$OPENSSH_VERSION"
-printf '%s\n' "$(nft --version)" "fail2ban $(f2b fail2ban-regex --version | head -1)" "$("$SSHD" -V 2>&1 | head -1)" "$(shellcheck --version | sed -n 2p)" "$(systemd-analyze --version | head -1)"
+NFT_SAYS="$(nft --version)"
+F2B_SAYS="$(f2b fail2ban-regex --version)"
+SSHD_SAYS="$("$SSHD" -V 2>&1 | sed -n 1p)"
+SHELLCHECK_SAYS="$(shellcheck --version | sed -n 2p)"
+SYSTEMD_SAYS="$(systemd-analyze --version | sed -n 1p)"
+case "$NFT_SAYS" in *"v$NFT_VERSION "*) ;; *) fail "nft says '$NFT_SAYS', pinned $NFT_VERSION" ;; esac
+case "$F2B_SAYS" in *"$FAIL2BAN_VERSION"*) ;; *) fail "fail2ban-regex says '$F2B_SAYS', pinned $FAIL2BAN_VERSION" ;; esac
+# (sshd -V omits the portable suffix: "OpenSSH_9.2, OpenSSL …")
+case "$SSHD_SAYS" in "OpenSSH_${OPENSSH_VERSION%p*},"*) ;; *) fail "sshd says '$SSHD_SAYS', pinned $OPENSSH_VERSION" ;; esac
+printf '%s\n' "$NFT_SAYS" "fail2ban $F2B_SAYS" "$SSHD_SAYS" "shellcheck $SHELLCHECK_SAYS" "$SYSTEMD_SAYS"
+passed "tools: nft $NFT_VERSION, fail2ban $FAIL2BAN_VERSION, OpenSSH $OPENSSH_VERSION, shellcheck $SHELLCHECK_VERSION"
 
 # --- nftables ------------------------------------------------------------------------------
 step "nftables: nft -c -f hardening/nftables.conf"
@@ -180,12 +165,15 @@ passed "unattended-upgrades configuration parses; security origin on"
 
 # --- scripts -------------------------------------------------------------------------------
 step "shellcheck; apply.sh --dry-run"
-shellcheck hardening/apply.sh .ci/hardening.sh .ci/backup-drill.sh || fail "shellcheck"
-passed "shellcheck clean: hardening/apply.sh .ci/hardening.sh .ci/backup-drill.sh"
-before=$(sha256sum </etc/nftables.conf 2>/dev/null || true)
+# (.ci/*.sh and bench/run.sh are shellchecked by .ci/packaging.sh, with the same pinned version.)
+shellcheck hardening/apply.sh || fail "shellcheck hardening/apply.sh"
+passed "shellcheck clean: hardening/apply.sh"
+nft_conf_digest() { if [ -e /etc/nftables.conf ]; then sha256sum </etc/nftables.conf; else echo absent; fi; }
+before=$(nft_conf_digest)
 bash hardening/apply.sh --dry-run >"$WORK/dry.out" 2>&1 || { cat "$WORK/dry.out"; fail "apply.sh --dry-run"; }
 grep -q 'nothing was changed\|nothing to change' "$WORK/dry.out" || { cat "$WORK/dry.out"; fail "apply.sh --dry-run summary"; }
-[ "$before" = "$(sha256sum </etc/nftables.conf 2>/dev/null || true)" ] || fail "--dry-run changed /etc/nftables.conf"
+after=$(nft_conf_digest)
+[ "$before" = "$after" ] || fail "--dry-run changed /etc/nftables.conf"
 passed "apply.sh --dry-run runs and changes nothing"
 
 # --- systemd units -------------------------------------------------------------------------
@@ -209,4 +197,4 @@ if ! grep -q '^Persistent=true' systemd/sistema-aps-backup.timer ||
 fi
 passed "timer: daily, persistent, randomised delay"
 
-printf '\nhardening: %d passed, 0 failed\n' "$PASSED"
+finish

@@ -27,7 +27,7 @@ deb_resolve() { # PACKAGE UPSTREAM
   done
   if [ -z "$best" ]; then
     printf 'FAIL: no %s %s-* in the Debian archive (available: %s); review the new version and update the pin\n' \
-      "$pkg" "$upstream" "$(printf '%s ' $versions)" >&2
+      "$pkg" "$upstream" "$(printf '%s' "$versions" | tr '\n' ' ')" >&2
     return 1
   fi
   printf '%s' "$best"
@@ -53,3 +53,53 @@ deb_unpack() { # DIR PACKAGE=VERSION...
   rm -rf "$tmp"
   printf '%s\n' "$manifest" > "$dir/.complete"
 }
+
+# Installs the newest Debian revision of each NAME=UPSTREAM (deb_resolve) unless exactly that
+# version is installed already; the log names the version taken. Fails when one is missing.
+apt_pinned() { # NAME=UPSTREAM...
+  local missing=() spec name version
+  for spec in "$@"; do
+    name="${spec%%=*}"
+    version="$(deb_resolve "$name" "${spec#*=}")" || return 1
+    echo "$name: pinned ${spec#*=} -> Debian $version"
+    [ "$(dpkg-query -W -f='${Version}' "$name" 2>/dev/null)" = "$version" ] && continue
+    missing+=("$name=$version")
+  done
+  [ ${#missing[@]} = 0 ] && return 0
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Installs packages whose exact version does not decide any check (sqlite3, curl, python3-yaml).
+apt_install() { # PACKAGE...
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null ||
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null; }
+}
+
+# Step headers, counted passes and one closing line: every script ends with
+# "NAME: N passed, 0 failed" or stops at its first failure with "NAME: N passed, 1 failed".
+# A check either stops the script on failure (set -e, `|| fail`) or is not a check: no
+# `cmd && echo ok` (under set -e a failure on the left of && does not stop the script), no
+# `|| true` on a result, no `$(cmd)` inside a log line (its failure would only blank the line).
+CI_NAME="${CI_NAME:-$(basename "$0" .sh)}"
+CI_T0=$SECONDS
+CI_PASSED=0
+step() { printf '\n==> [%4ds] %s\n' "$((SECONDS - CI_T0))" "$*"; }
+passed() {
+  CI_PASSED=$((CI_PASSED + 1))
+  printf 'ok: %s\n' "$*"
+}
+fail() {
+  trap - ERR
+  printf '%s: FAIL: %s\n' "$CI_NAME" "$*" >&2
+  printf '%s: %d passed, 1 failed\n' "$CI_NAME" "$CI_PASSED" >&2
+  exit 1
+}
+finish() { printf '\n%s: %d passed, 0 failed (%d s)\n' "$CI_NAME" "$CI_PASSED" "$((SECONDS - CI_T0))"; }
+# A command that stops the script under set -e says so in the same words as fail() (a failing
+# function call is reported at the line that called it).
+ci_on_err() { # status line command
+  trap - ERR
+  printf '%s: FAIL: exit status %s at line %s: %s\n' "$CI_NAME" "$1" "$2" "$3" >&2
+  printf '%s: %d passed, 1 failed\n' "$CI_NAME" "$CI_PASSED" >&2
+}
+trap 'ci_on_err $? $LINENO "$BASH_COMMAND"' ERR

@@ -16,38 +16,41 @@ cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/sistema-aps-target}"
 
-PROMETHEUS_DEB_VERSION="2.42.0+ds-5+deb12u1"
-ALERTMANAGER_DEB_VERSION="0.25.0-1+b4"
+# Upstream versions the checks were written against (Debian 12); the newest Debian revision of
+# each is taken (a security update does not break CI), a different upstream version fails.
+PROMETHEUS_VERSION="2.42.0"
+ALERTMANAGER_VERSION="0.25.0"
 # (Not APS_*: the app reads every APS_* variable as configuration.)
 TOOLS="${OBSERVABILITY_TOOLS_DIR:-/var/tmp/sistema-aps-tools}"
 
-step() { printf '\n==> %s\n' "$*"; }
-PASSED=0
-passed() { PASSED=$((PASSED + 1)); }
+# shellcheck source=.ci/lib.sh
+source .ci/lib.sh
 
 # --- tools ---------------------------------------------------------------------------------
-fetch_deb() { # package version
-  local pkg=$1 version=$2
-  local dir="$TOOLS/$pkg-$version"
-  if [ ! -d "$dir/usr/bin" ]; then
-    mkdir -p "$TOOLS/debs" "$dir"
-    (cd "$TOOLS/debs" && { apt-get download -q "$pkg=$version" 2>/dev/null ||
-      { apt-get update -qq && apt-get download -q "$pkg=$version"; }; }) >&2
-    dpkg -x "$TOOLS/debs/${pkg}_${version/:/%3a}_$(dpkg --print-architecture).deb" "$dir"
-  fi
+# Unpacks the newest Debian revision of PACKAGE's pinned upstream version (deb_resolve,
+# deb_unpack in .ci/lib.sh); prints its usr/bin.
+fetch_deb() { # package upstream
+  local version dir
+  version="$(deb_resolve "$1" "$2")" || return 1
+  dir="$TOOLS/$1-$version"
+  deb_unpack "$dir" "$1=$version" >&2 || return 1
+  echo "$1: pinned $2 -> Debian $version" >&2
   printf '%s/usr/bin' "$dir"
 }
 
-step "promtool $PROMETHEUS_DEB_VERSION and amtool $ALERTMANAGER_DEB_VERSION (Debian, dpkg -x)"
-PROMTOOL="$(fetch_deb prometheus "$PROMETHEUS_DEB_VERSION")/promtool"
-AMTOOL="$(fetch_deb prometheus-alertmanager "$ALERTMANAGER_DEB_VERSION")/amtool"
-"$PROMTOOL" --version | head -1
-"$AMTOOL" --version | head -1
+step "promtool $PROMETHEUS_VERSION and amtool $ALERTMANAGER_VERSION (Debian, dpkg -x)"
+PROMTOOL_BIN="$(fetch_deb prometheus "$PROMETHEUS_VERSION")" || fail "prometheus $PROMETHEUS_VERSION"
+AMTOOL_BIN="$(fetch_deb prometheus-alertmanager "$ALERTMANAGER_VERSION")" || fail "prometheus-alertmanager $ALERTMANAGER_VERSION"
+PROMTOOL="$PROMTOOL_BIN/promtool"
+AMTOOL="$AMTOOL_BIN/amtool"
+PROMTOOL_SAYS="$("$PROMTOOL" --version 2>&1)"
+AMTOOL_SAYS="$("$AMTOOL" --version 2>&1)"
+case "$PROMTOOL_SAYS" in *"version $PROMETHEUS_VERSION"*) ;; *) fail "promtool says '$PROMTOOL_SAYS'" ;; esac
+case "$AMTOOL_SAYS" in *"version $ALERTMANAGER_VERSION"*) ;; *) fail "amtool says '$AMTOOL_SAYS'" ;; esac
+printf '%s\n' "$PROMTOOL_SAYS" "$AMTOOL_SAYS" | grep ' version '
 PYTHON=/usr/bin/python3
-if ! "$PYTHON" -c 'import yaml' 2>/dev/null; then
-  apt-get install -y -qq --no-install-recommends python3-yaml >/dev/null ||
-    { apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-yaml >/dev/null; }
-fi
+"$PYTHON" -c 'import yaml' 2>/dev/null || apt_install python3-yaml
+passed "tools: promtool $PROMETHEUS_VERSION, amtool $ALERTMANAGER_VERSION"
 
 # --- the live /metrics of the real binary --------------------------------------------------
 step "build the binary"
@@ -57,7 +60,7 @@ BIN="$CARGO_TARGET_DIR/debug/sistema-aps"
 WORK="$(mktemp -d)"
 APP_PID=""
 cleanup() {
-  if [ -n "$APP_PID" ] && kill -0 "$APP_PID" 2>/dev/null; then kill "$APP_PID" || true; fi
+  if [ -n "$APP_PID" ] && kill -0 "$APP_PID" 2>/dev/null; then kill "$APP_PID" || true; fi # cleanup only
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -73,60 +76,58 @@ APP_PID=$!
 WEB="" METRICS=""
 for _ in $(seq 1 600); do
   WEB=$(grep '"message":"Sistema APS is listening"' "$WORK/app.log" |
-    sed -n 's/.*"url":"\([^"]*\)".*/\1/p' | head -1 || true)
+    sed -n 's/.*"url":"\([^"]*\)".*/\1/p' | head -1 || true) # polled: checked below
   METRICS=$(grep '"message":"metrics are served"' "$WORK/app.log" |
     sed -n 's/.*"url":"\([^"]*\)".*/\1/p' | head -1 || true)
   [ -n "$WEB" ] && [ -n "$METRICS" ] && break
-  kill -0 "$APP_PID" 2>/dev/null || { cat "$WORK/app.log"; echo "the app exited"; exit 1; }
+  kill -0 "$APP_PID" 2>/dev/null || { cat "$WORK/app.log"; fail "the app exited"; }
   sleep 0.1
 done
-[ -n "$WEB" ] && [ -n "$METRICS" ] || { cat "$WORK/app.log"; echo "the app did not start"; exit 1; }
+if [ -z "$WEB" ] || [ -z "$METRICS" ]; then cat "$WORK/app.log"; fail "the app did not start"; fi
 echo "web $WEB, metrics $METRICS"
 
 # Some traffic so every family has samples; `sistema-aps health` is the HTTP client (the
 # same one containers without curl use).
-"$BIN" health --url "${WEB}ready"
-"$BIN" health --url "${WEB}entrar" >/dev/null
+"$BIN" health --url "${WEB}ready" || fail "/ready"
+"$BIN" health --url "${WEB}entrar" >/dev/null || fail "/entrar"
 # Anonymous: the worklist redirects to the sign-in page (303), which `health` reports as 1.
 if "$BIN" health --url "${WEB}hipertensos?controle=nao_controlada" >/dev/null 2>&1; then
-  echo "an anonymous worklist must redirect (exit 1)"; exit 1
+  fail "an anonymous worklist must redirect (exit 1)"
 fi
 if "$BIN" health --url "${WEB}nao-existe" >/dev/null 2>&1; then
-  echo "a missing page must make health exit 1"; exit 1
+  fail "a missing page must make health exit 1"
 fi
 if "$BIN" health --url "${WEB}metrics" >/dev/null 2>&1; then
-  echo "/metrics must not be served on the web listener"; exit 1
+  fail "/metrics must not be served on the web listener"
 fi
-"$BIN" health --url "$METRICS" >"$WORK/metrics.txt"
-echo "$(grep -c '^# TYPE' "$WORK/metrics.txt") metric families"
-passed # the binary served the probes, the pages and /metrics as expected
+"$BIN" health --url "$METRICS" >"$WORK/metrics.txt" || fail "GET $METRICS"
+FAMILIES="$(grep -c '^# TYPE' "$WORK/metrics.txt")" || fail "no metric family in /metrics"
+passed "the binary served the probes, the pages and /metrics ($FAMILIES metric families)"
 
 step "promtool check metrics (the live exposition)"
-"$PROMTOOL" check metrics <"$WORK/metrics.txt"
-echo "SUCCESS"
-passed
+"$PROMTOOL" check metrics <"$WORK/metrics.txt" || fail "promtool check metrics"
+passed "promtool check metrics: the live exposition"
 
 step "promtool check config / rules, promtool test rules"
-"$PROMTOOL" check config monitoring/prometheus/prometheus.yml
-passed
-"$PROMTOOL" check rules monitoring/prometheus/rules/*.yml
-passed
-(cd monitoring/prometheus && "$PROMTOOL" test rules tests/*.test.yml)
-passed
+"$PROMTOOL" check config monitoring/prometheus/prometheus.yml || fail "promtool check config"
+passed "promtool check config"
+"$PROMTOOL" check rules monitoring/prometheus/rules/*.yml || fail "promtool check rules"
+passed "promtool check rules"
+(cd monitoring/prometheus && "$PROMTOOL" test rules tests/*.test.yml) || fail "promtool test rules"
+passed "promtool test rules"
 
 step "amtool check-config"
-"$AMTOOL" check-config monitoring/alertmanager/alertmanager.yml
-passed
+"$AMTOOL" check-config monitoring/alertmanager/alertmanager.yml || fail "amtool check-config"
+passed "amtool check-config"
 
 step "dashboard and metric names (monitoring/check.py)"
-"$PYTHON" monitoring/check.py --promtool "$PROMTOOL" --metrics "$WORK/metrics.txt"
-passed
+"$PYTHON" monitoring/check.py --promtool "$PROMTOOL" --metrics "$WORK/metrics.txt" || fail "monitoring/check.py"
+passed "dashboard and metric names"
 
 step "SIGTERM: clean exit"
 kill -TERM "$APP_PID"
-wait "$APP_PID"
+wait "$APP_PID" || fail "the app exited with status $? after SIGTERM"
 APP_PID=""
-grep -q '"message":"stopped"' "$WORK/app.log"
-passed
-# The plain closing line CI reads (every check above stops the script when it fails).
-echo "observability: $PASSED passed, 0 failed"
+grep -q '"message":"stopped"' "$WORK/app.log" || fail "no \"stopped\" line in the log"
+passed "SIGTERM: exit status 0, \"stopped\" logged"
+finish

@@ -440,21 +440,26 @@ async fn pagination_total_and_counters_match_the_page() {
         )
         .await;
         assert_eq!(f["total"], c["nao_controlada"]);
-        assert!(
-            f["itens"]
-                .as_array()
-                .expect("itens")
-                .iter()
-                .all(|i| i["controle"] == "nao_controlada")
+        let items = f["itens"].as_array().expect("itens");
+        // (An empty page would make the check below vacuous.)
+        assert_eq!(
+            items.len() as u64,
+            c["nao_controlada"].as_u64().expect("counter").min(5),
+            "{backend:?}"
         );
+        assert!(
+            !items.is_empty(),
+            "{backend:?}: the seed has uncontrolled people"
+        );
+        for i in items {
+            assert_eq!(i["controle"], "nao_controlada", "{backend:?}: {i}");
+        }
         let f = json(api(&app, &token, "/api/v1/hipertensos?pratica=D&per_page=5").await).await;
-        assert!(
-            f["itens"]
-                .as_array()
-                .expect("itens")
-                .iter()
-                .all(|i| i["c5"]["d"] == false)
-        );
+        let items = f["itens"].as_array().expect("itens");
+        assert!(!items.is_empty(), "{backend:?}: someone lacks practice D");
+        for i in items {
+            assert_eq!(i["c5"]["d"], false, "{backend:?}: {i}");
+        }
     }
 }
 
@@ -610,15 +615,56 @@ async fn api_reads_are_audited_like_page_views() {
             .await
             .expect("rows");
         assert!(w.iter().any(|r| r.resource.starts_with("api_token:")));
-        // An expired token row is kept (the trail and the list still name it).
+        // A revoked token stops working, but its row is kept: the trail and the list still
+        // name it.
         let t = api_token::Entity::find()
+            .filter(api_token::Column::Name.eq("Integração de teste"))
             .one(app.conn())
             .await
             .expect("q")
             .expect("row");
+        let id = t.id;
         let mut m: api_token::ActiveModel = t.into();
         m.revoked_at = Set(Some(Utc::now()));
         m.update(app.conn()).await.expect("update");
+        problem(
+            api(&app, &token, "/api/v1/equipes").await,
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
+        let kept = api_token::Entity::find_by_id(id)
+            .one(app.conn())
+            .await
+            .expect("q");
+        assert!(kept.is_some_and(|k| k.revoked_at.is_some()), "{backend:?}");
+        let trail = audit_log::Entity::find()
+            .filter(audit_log::Column::Username.eq("acs.audit"))
+            .all(app.conn())
+            .await
+            .expect("rows");
+        assert_eq!(trail.len(), 1, "{backend:?}: the trail still has its reads");
+        let page = body(app.get_as(&admin, "/admin/tokens").await).await;
+        let doc = html(&page);
+        let row = select(&doc, "table.worklist tbody tr")
+            .into_iter()
+            .find(|tr| {
+                let sel = scraper::Selector::parse("td").expect("selector");
+                tr.select(&sel)
+                    .next()
+                    .is_some_and(|td| text_of(&td) == "Integração de teste")
+            })
+            .expect("the revoked token is listed");
+        let sel = scraper::Selector::parse(".badge").expect("selector");
+        assert_eq!(
+            row.select(&sel).next().map(|b| text_of(&b)).as_deref(),
+            Some("Revogado"),
+            "{backend:?}"
+        );
+        let sel = scraper::Selector::parse("form").expect("selector");
+        assert!(
+            row.select(&sel).next().is_none(),
+            "no revoke button on a revoked token"
+        );
     }
 }
 

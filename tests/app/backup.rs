@@ -11,7 +11,7 @@ use sistema_aps::backup::manifest::Scope;
 use sistema_aps::backup::{self, BackupError, RestoreOptions, inspect};
 use sistema_aps::config::Config;
 
-use crate::helpers::{Backend, Start, TestApp, TestDb, backends, psql};
+use crate::helpers::{Backend, Start, TestApp, TestDb, backends, postgres_or_skip, psql};
 
 /// A config for `url` whose backups go to `dir`.
 fn config(url: &str, dir: &Path) -> Config {
@@ -204,7 +204,7 @@ async fn backup_restores_into_an_empty_database_identically() {
 /// Over a real PEC (no mirror bookkeeping), PostgreSQL backups hold schema `sistemaaps` only.
 #[tokio::test]
 async fn postgres_over_a_real_pec_backs_up_the_app_schema_only() {
-    if !backends().contains(&Backend::Postgres) {
+    if !postgres_or_skip("postgres_over_a_real_pec_backs_up_the_app_schema_only") {
         return;
     }
     let app = app_with_activity(Backend::Postgres).await;
@@ -575,7 +575,7 @@ fn the_command_line_reports_with_exit_codes() {
 /// runbook's path.
 #[tokio::test]
 async fn postgres_backup_and_restore_as_the_app_role() {
-    if !backends().contains(&Backend::Postgres) {
+    if !postgres_or_skip("postgres_backup_and_restore_as_the_app_role") {
         return;
     }
     let role = format!("aps_bak_{}", std::process::id());

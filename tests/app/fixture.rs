@@ -297,6 +297,30 @@ impl<'a> Fixture<'a> {
         }
     }
 
+    /// Another team link of a person, updated on `day` (its id is higher than every earlier
+    /// row's).
+    pub async fn team_link(&mut self, person: i64, team: &str, day: NaiveDate) {
+        let link = self.id();
+        self.app
+            .exec(
+                "INSERT INTO tb_cidadao_vinculacao_equipe (co_seq_cidadao_vinculacao_eqp, co_cidadao, nu_ine, dt_atualizacao_cadastro) VALUES (?, ?, ?, ?)",
+                vec![link.into(), person.into(), s(team), ts(day)],
+            )
+            .await;
+    }
+
+    /// An earlier version of a person's individual registration (`st_versao_atual = 0`, its
+    /// own `co_unico_ficha`, a higher id than the current one) with another micro-area.
+    pub async fn old_registration(&mut self, p: &Person, micro_area: &str) {
+        let fci = self.id();
+        self.app
+            .exec(
+                "INSERT INTO tb_cds_cad_individual (co_seq_cds_cad_individual, co_unico_ficha, no_cidadao, nu_cns_cidadao, nu_micro_area, st_versao_atual, st_ficha_inativa, co_sexo) VALUES (?, ?, ?, ?, ?, 0, 0, 1)",
+                vec![fci.into(), s(&format!("ficha-{}-v1", p.id)), s(p.name), s(&p.cns()), s(micro_area)],
+            )
+            .await;
+    }
+
     /// One encounter with one act; returns the act id.
     async fn act(&mut self, person: i64, day: NaiveDate, lotacao: i64, kind: Kind) -> i64 {
         let kind = self.kind_id(kind);

@@ -406,11 +406,32 @@ async fn acs_list_groups_by_household_and_team_summary_shows_the_quadrimester() 
             .iter()
             .map(text_of)
             .collect();
-        assert_eq!(houses.len(), 1, "{backend:?} {houses:?}");
-        assert!(houses[0].contains("RUA DAS FLORES, 12"), "{backend:?}");
-        assert_eq!(select(&doc, ".household-person").len(), 2, "{backend:?}");
-        assert!(
-            page.contains("Aferição de pressão arterial") || page.contains("até"),
+        assert_eq!(houses, vec!["RUA DAS FLORES, 12 · CENTRO"], "{backend:?}");
+        let people: Vec<String> = select(&doc, ".household-person .patient-name")
+            .iter()
+            .map(text_of)
+            .collect();
+        assert_eq!(people, vec!["ANA PENDENTE", "BIA ATRASADA"], "{backend:?}");
+        // What each still needs, by the end of the quadrimester: ANA's office reading (20 days
+        // ago) covers B; no consultation, weight/height or ACS visit covers A, C and D.
+        let (_, end) = sistema_aps::clinical::c5::quadrimester(w.today);
+        let by = format!(" — até {}", end.format("%d/%m/%Y"));
+        let needs: Vec<String> = select(&doc, ".household-person")
+            .first()
+            .map(|ana| {
+                let sel = scraper::Selector::parse(".needs li").expect("selector");
+                ana.select(&sel).map(|li| text_of(&li)).collect()
+            })
+            .expect("ANA on the list");
+        assert_eq!(
+            needs,
+            vec![
+                format!("Consulta com médico(a) ou enfermeiro(a) nos últimos 6 meses{by}"),
+                format!("Peso e altura registrados no mesmo dia nos últimos 12 meses{by}"),
+                format!(
+                    "Duas visitas do ACS com pelo menos 30 dias de intervalo nos últimos 12 meses{by}"
+                ),
+            ],
             "{backend:?}"
         );
         // A micro-area is required; another team's list is refused like an unknown team.
@@ -438,17 +459,53 @@ async fn acs_list_groups_by_household_and_team_summary_shows_the_quadrimester() 
         )
         .await;
         let doc = html(&page);
-        assert!(page.contains("C5 do quadrimestre"), "{backend:?}");
-        let months = select(&doc, "table.trend tbody tr").len();
-        assert!((1..=4).contains(&months), "{backend:?} {months}");
+        let score_label = select(&doc, ".counters .counter-score .counter-label")
+            .first()
+            .map(text_of);
+        assert!(
+            score_label
+                .as_deref()
+                .is_some_and(|l| l.starts_with("C5 do quadrimestre (média mensal)")),
+            "{backend:?}: {score_label:?}"
+        );
+        // One row per month end of the quadrimester so far, each over team A's three people.
+        let months: Vec<(String, String)> = select(&doc, "table.trend tbody tr")
+            .iter()
+            .map(|tr| {
+                let sel = scraper::Selector::parse("td").expect("selector");
+                let tds: Vec<String> = tr.select(&sel).map(|td| text_of(&td)).collect();
+                (tds[0].clone(), tds[1].clone())
+            })
+            .collect();
+        let expected: Vec<(String, String)> = sistema_aps::clinical::c5::month_ends(w.today)
+            .into_iter()
+            .map(|d| {
+                let partial = if d == w.today { " (parcial)" } else { "" };
+                (
+                    format!("{}{partial}", d.format("%d/%m/%Y")),
+                    "3".to_string(),
+                )
+            })
+            .collect();
+        assert!(!expected.is_empty());
+        assert_eq!(months, expected, "{backend:?}");
     }
 }
 
 /// On a seeded municipality (households, visits, prescriptions, exams), every page of the
-/// programme answers: the first patient's page, its documents, the ACS list and team summary of
-/// its team and micro-area, and the exports.
+/// programme answers with the data the worklist announced: the first patient's page (its name)
+/// and MRPA form (a PDF), the team summary (the team's total), the ACS list of a micro-area
+/// (its people and only them), and the exports (as many rows as the counters say).
 #[tokio::test]
 async fn seeded_municipality_pages_answer() {
+    const TOTAL: &str = ".counters .counter:not(.counter-ok):not(.counter-bad):not(.counter-warn):not(.counter-score) .counter-value";
+    let number = |doc: &scraper::Html, css: &str| -> u64 {
+        select(doc, css)
+            .first()
+            .map(|e| text_of(e).replace('.', ""))
+            .and_then(|t| t.parse().ok())
+            .unwrap_or_else(|| panic!("no number at {css}"))
+    };
     for backend in backends() {
         let app = TestApp::start(
             backend,
@@ -459,43 +516,108 @@ async fn seeded_municipality_pages_answer() {
         .await;
         let page = body(app.get("/hipertensos?per_page=10&ordem=idade").await).await;
         let doc = html(&page);
-        let link = select(&doc, "table.worklist tbody tr a.patient-name")
-            .first()
-            .and_then(|a| a.value().attr("href").map(str::to_string))
-            .expect("a patient link");
+        let everyone = number(&doc, TOTAL);
+        assert!(everyone > 0, "{backend:?}");
+        let first = select(&doc, "table.worklist tbody tr a.patient-name");
+        let first = first.first().expect("a patient link");
+        let link = first.value().attr("href").expect("href").to_string();
+        let name = text_of(first);
         let team = select(&doc, "select#equipe option")
             .iter()
             .filter_map(|o| o.value().attr("value").map(str::to_string))
             .find(|v| !v.is_empty())
             .expect("a team");
-        app.get(&link).await.assert_status_is_ok();
-        app.get(&format!("{link}/mrpa.pdf"))
-            .await
-            .assert_status_is_ok();
-        app.get(&format!("/hipertensos/equipe?equipe={team}"))
-            .await
-            .assert_status_is_ok();
+
+        let patient = body(app.get(&link).await).await;
+        let h1 = select(&html(&patient), "h1#paciente-nome")
+            .first()
+            .map(text_of);
+        assert_eq!(h1.as_deref(), Some(name.as_str()), "{backend:?}");
+        let pdf = app.get(&format!("{link}/mrpa.pdf")).await;
+        pdf.assert_status_is_ok();
+        pdf.assert_content_type("application/pdf");
+        let pdf = pdf.0.into_body().into_vec().await.expect("pdf");
+        assert!(pdf.starts_with(b"%PDF-"), "{backend:?}");
+
         let list = body(app.get(&format!("/hipertensos?equipe={team}")).await).await;
-        let doc = html(&list);
-        let area = select(&doc, "select#microarea option")
+        let list = html(&list);
+        let team_total = number(&list, TOTAL);
+        let summary = body(app.get(&format!("/hipertensos/equipe?equipe={team}")).await).await;
+        let summary = html(&summary);
+        let lead = select(&summary, ".page-head .lead").first().map(text_of);
+        assert!(
+            lead.as_deref()
+                .is_some_and(|l| l.contains(&format!("(INE {team})"))),
+            "{backend:?}: {lead:?}"
+        );
+        let people = select(&summary, ".counters .counter .counter-label")
+            .iter()
+            .position(|l| text_of(l) == "Hipertensos")
+            .map(|i| text_of(&select(&summary, ".counters .counter .counter-value")[i]));
+        assert_eq!(people, Some(team_total.to_string()), "{backend:?}");
+
+        let area = select(&list, "select#microarea option")
             .iter()
             .filter_map(|o| o.value().attr("value").map(str::to_string))
             .find(|v| !v.is_empty())
             .expect("a micro-area");
+        let in_area = body(
+            app.get(&format!(
+                "/hipertensos?equipe={team}&microarea={area}&per_page=100"
+            ))
+            .await,
+        )
+        .await;
+        let mut expected: Vec<String> =
+            select(&html(&in_area), "table.worklist tbody tr a.patient-name")
+                .iter()
+                .map(text_of)
+                .collect();
         let acs = body(
             app.get(&format!("/hipertensos/acs?equipe={team}&microarea={area}"))
                 .await,
         )
         .await;
+        let acs = html(&acs);
         assert!(
-            !select(&html(&acs), ".household").is_empty(),
-            "{backend:?}: no household on the ACS list"
+            !select(&acs, ".household").is_empty(),
+            "{backend:?}: no household"
         );
-        app.get("/hipertensos/exportar.csv")
-            .await
-            .assert_status_is_ok();
-        app.get(&format!("/hipertensos/exportar.xlsx?equipe={team}"))
-            .await
-            .assert_status_is_ok();
+        let mut listed: Vec<String> = select(&acs, ".household-person .patient-name")
+            .iter()
+            .map(text_of)
+            .collect();
+        expected.sort();
+        listed.sort();
+        assert!(!listed.is_empty(), "{backend:?}");
+        assert_eq!(
+            listed, expected,
+            "{backend:?}: the ACS list is the micro-area's people"
+        );
+
+        let csv = app.get("/hipertensos/exportar.csv").await;
+        csv.assert_status_is_ok();
+        let csv = body(csv).await;
+        let rows = csv::ReaderBuilder::new()
+            .delimiter(b';')
+            .from_reader(csv.trim_start_matches('\u{feff}').as_bytes())
+            .records()
+            .collect::<Result<Vec<_>, _>>()
+            .expect("CSV records")
+            .len();
+        assert_eq!(rows as u64, everyone, "{backend:?}: CSV rows");
+        let xlsx = app
+            .get(&format!("/hipertensos/exportar.xlsx?equipe={team}"))
+            .await;
+        xlsx.assert_status_is_ok();
+        let xlsx = xlsx.0.into_body().into_vec().await.expect("xlsx");
+        use calamine::Reader;
+        let mut book = calamine::Xlsx::new(std::io::Cursor::new(xlsx)).expect("xlsx");
+        let sheet = book.worksheet_range_at(0).expect("sheet").expect("range");
+        assert_eq!(
+            sheet.height() as u64,
+            team_total + 1,
+            "{backend:?}: XLSX rows + header"
+        );
     }
 }

@@ -1,8 +1,6 @@
 //! Liveness and readiness.
 
-use sea_orm::ConnectionTrait;
-
-use crate::helpers::{Backend, Start, TestApp, TestDb, backends, body};
+use crate::helpers::{Start, TestApp, TestDb, backends, body};
 
 #[tokio::test]
 async fn health_and_ready() {
@@ -34,13 +32,24 @@ async fn ready_is_503_when_migrations_are_pending() {
         assert_eq!(json["reason"], "migrations pending", "{backend:?}");
         // Liveness does not care.
         client.get("/health").send().await.assert_status_is_ok();
-        // A closed database is not ready either.
-        if backend == Backend::Sqlite {
-            state
-                .db
-                .execute_unprepared("SELECT 1")
-                .await
-                .expect("db answers");
-        }
+    }
+}
+
+/// A database that stopped answering (here: the app's pool closed under it) makes the
+/// instance not ready, while liveness stays up: the orchestrator stops routing to it instead
+/// of restarting it.
+#[tokio::test]
+async fn ready_is_503_when_the_database_is_closed() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        app.get("/ready").await.assert_status_is_ok();
+        // A clone shares the pool: closing it closes the app's connections.
+        app.state.db.clone().close().await.expect("close the pool");
+        let resp = app.get_anon("/ready").await;
+        resp.assert_status(poem::http::StatusCode::SERVICE_UNAVAILABLE);
+        let json: serde_json::Value = serde_json::from_str(&body(resp).await).expect("json");
+        assert_eq!(json["status"], "unavailable", "{backend:?}");
+        assert_eq!(json["reason"], "database unreachable", "{backend:?}");
+        app.get_anon("/health").await.assert_status_is_ok();
     }
 }

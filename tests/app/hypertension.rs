@@ -25,6 +25,31 @@ fn counter(page: &str, class: &str) -> u64 {
         .unwrap_or_else(|| panic!("no counter {class}"))
 }
 
+/// Team name, team title (`INE …`) and micro-area text of one person's row (third cell).
+fn team_cell(page: &str, name: &str) -> (String, String, String) {
+    let doc = html(page);
+    let sel = |css: &str| scraper::Selector::parse(css).expect("selector");
+    let row = select(&doc, "table.worklist tbody tr")
+        .into_iter()
+        .find(|tr| {
+            tr.select(&sel(".patient-name"))
+                .next()
+                .is_some_and(|a| text_of(&a) == name)
+        })
+        .unwrap_or_else(|| panic!("{name} not in the list"));
+    let cell = row.select(&sel("td")).nth(2).expect("team cell");
+    let team = cell.select(&sel("span[title]")).next().expect("team name");
+    let micro = cell
+        .select(&sel(".patient-meta"))
+        .next()
+        .expect("micro-area");
+    (
+        text_of(&team),
+        team.value().attr("title").unwrap_or_default().to_string(),
+        text_of(&micro),
+    )
+}
+
 /// The row of one person, as text.
 fn row_text(page: &str, name: &str) -> String {
     let doc = html(page);
@@ -69,8 +94,14 @@ async fn population_follows_the_rules() {
         .await;
         f.person(&Person::new(7, "GABI EQUIPE INATIVA", TEAM_INACTIVE, "01"))
             .await;
-        f.person(&Person::new(8, "HUGO EQUIPE B", TEAM_B, "05"))
-            .await;
+        // HUGO moved: linked to team A first (500 days ago), to team B later (400 days ago);
+        // the older link and the older registration (micro-area 09) have the higher ids, so
+        // neither "highest id" nor "any version" gives the current answer.
+        let hugo = Person::new(8, "HUGO EQUIPE B", TEAM_B, "05");
+        f.person(&hugo).await;
+        let earlier = f.days_ago(500);
+        f.team_link(8, TEAM_A, earlier).await;
+        f.old_registration(&hugo, "09").await;
         app.refresh().await;
         let page = body(app.get("/hipertensos").await).await;
         assert_eq!(
@@ -86,8 +117,33 @@ async fn population_follows_the_rules() {
             3
         );
         // Team and micro-area come from the latest link and the current registration.
-        assert!(row_text(&page, "HUGO EQUIPE B").contains("ESF 02 - RIBEIRINHA"));
-        assert!(row_text(&page, "HUGO EQUIPE B").contains("Microárea 05"));
+        assert_eq!(
+            team_cell(&page, "HUGO EQUIPE B"),
+            (
+                "ESF 02 - RIBEIRINHA".to_string(),
+                format!("INE {TEAM_B}"),
+                "Microárea 05".to_string()
+            ),
+            "{backend:?}"
+        );
+        assert_eq!(
+            team_cell(&page, "ANA ATIVA K86"),
+            (
+                "ESF 01 - CENTRO".to_string(),
+                format!("INE {TEAM_A}"),
+                "Microárea 01".to_string()
+            ),
+            "{backend:?}"
+        );
+        // HUGO is counted in team B only.
+        let b = body(app.get(&format!("/hipertensos?equipe={TEAM_B}")).await).await;
+        assert_eq!(names(&b), vec!["HUGO EQUIPE B"], "{backend:?}");
+        let a = body(app.get(&format!("/hipertensos?equipe={TEAM_A}")).await).await;
+        assert_eq!(
+            names(&a),
+            vec!["ANA ATIVA K86", "BRUNO LATENTE I11"],
+            "{backend:?}"
+        );
     }
 }
 
@@ -276,82 +332,95 @@ async fn search_is_accent_and_case_insensitive_and_safe() {
 
 #[tokio::test]
 async fn bad_input_gets_a_portuguese_400_never_a_500() {
-    let app = TestApp::start(backends()[0], Start::default()).await;
-    let mut f = Fixture::new(&app).await;
-    f.person(&Person::new(41, "ALGUEM", TEAM_A, "01")).await;
-    app.refresh().await;
-    let long = "x".repeat(10 * 1024);
-    for q in [
-        "page=-1".to_string(),
-        "page=abc".into(),
-        "page=0".into(),
-        "page=99999999999999999999".into(),
-        "per_page=100000".into(),
-        "equipe=9999999999".into(),
-        "equipe=%27%20OR%201%3D1".into(),
-        "controle=%27".into(),
-        "pratica=Z".into(),
-        "ordem=nome%3B%20DROP%20TABLE".into(),
-        format!("busca={long}"),
-        "busca=%27%22%25".into(),
-        "microarea=%25".into(),
-    ] {
-        let resp = app.get(&format!("/hipertensos?{q}")).await;
-        resp.assert_status(poem::http::StatusCode::BAD_REQUEST);
-        let page = body(resp).await;
-        let doc = html(&page);
-        let h1 = select(&doc, "h1").first().map(text_of);
-        assert_eq!(h1.as_deref(), Some("Pedido inválido"), "{q}");
-        assert!(select(&doc, "html[lang=pt-BR]").len() == 1);
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        let mut f = Fixture::new(&app).await;
+        f.person(&Person::new(41, "ALGUEM", TEAM_A, "01")).await;
+        app.refresh().await;
+        let long = "x".repeat(10 * 1024);
+        for q in [
+            "page=-1".to_string(),
+            "page=abc".into(),
+            "page=0".into(),
+            "page=99999999999999999999".into(),
+            "per_page=100000".into(),
+            "equipe=9999999999".into(),
+            "equipe=%27%20OR%201%3D1".into(),
+            "controle=%27".into(),
+            "pratica=Z".into(),
+            "ordem=nome%3B%20DROP%20TABLE".into(),
+            format!("busca={long}"),
+            "busca=%27%22%25".into(),
+            "microarea=%25".into(),
+        ] {
+            let resp = app.get(&format!("/hipertensos?{q}")).await;
+            resp.assert_status(poem::http::StatusCode::BAD_REQUEST);
+            let page = body(resp).await;
+            let doc = html(&page);
+            let h1 = select(&doc, "h1").first().map(text_of);
+            assert_eq!(h1.as_deref(), Some("Pedido inválido"), "{backend:?} {q}");
+            assert_eq!(select(&doc, "html[lang=pt-BR]").len(), 1);
+        }
+        // The data is still there.
+        let page = body(app.get("/hipertensos").await).await;
+        assert_eq!(names(&page), vec!["ALGUEM"], "{backend:?}");
     }
-    // The data is still there.
-    let page = body(app.get("/hipertensos").await).await;
-    assert_eq!(names(&page), vec!["ALGUEM"]);
 }
 
 #[tokio::test]
 async fn a_page_past_the_end_says_so() {
-    let app = TestApp::start(backends()[0], Start::default()).await;
-    let mut f = Fixture::new(&app).await;
-    f.person(&Person::new(51, "UNICA", TEAM_A, "01")).await;
-    app.refresh().await;
-    let resp = app.get("/hipertensos?page=5").await;
-    resp.assert_status_is_ok();
-    let page = body(resp).await;
-    assert!(page.contains("não existe"));
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        let mut f = Fixture::new(&app).await;
+        f.person(&Person::new(51, "UNICA", TEAM_A, "01")).await;
+        app.refresh().await;
+        let resp = app.get("/hipertensos?page=5").await;
+        resp.assert_status_is_ok();
+        let page = body(resp).await;
+        assert!(page.contains("não existe"), "{backend:?}");
+    }
 }
 
-/// Counters equal rows, and a team filter never returns another team, on a synthetic municipality.
+/// On a synthetic municipality: each status counter equals the rows its filter lists (every
+/// page walked, no patient twice), every row is of the filtered team (by its INE, not by a
+/// substring of the name) and has the filtered status, and the teams split the municipality:
+/// their totals add up to the unfiltered total, with no patient in two teams.
 #[tokio::test]
 async fn counters_equal_rows_and_teams_stay_apart_on_the_synthetic_municipality() {
+    const TOTAL: &str =
+        "counter:not(.counter-ok):not(.counter-bad):not(.counter-warn):not(.counter-score)";
     for backend in backends() {
         let app = TestApp::start(
             backend,
             Start {
-                seed_citizens: Some(3000),
+                // (About 3,300 citizens per team: enough for two teams to split.)
+                seed_citizens: Some(7000),
             },
         )
         .await;
         let teams = sistema_aps::hypertension::worklist::teams(app.conn(), &app.session_scope())
             .await
             .expect("teams");
-        assert!(!teams.is_empty(), "the seed makes teams");
-        for team in teams.iter().take(2) {
+        assert!(
+            teams.len() >= 2,
+            "{backend:?}: the seed makes several teams"
+        );
+        let everyone = counter(&body(app.get("/hipertensos").await).await, TOTAL);
+        let mut seen = std::collections::BTreeSet::new();
+        let mut teams_total = 0;
+        for team in &teams {
             let base = format!("/hipertensos?equipe={}&per_page=100", team.nu_ine);
             let page = body(app.get(&base).await).await;
-            let total = counter(
-                &page,
-                "counter:not(.counter-ok):not(.counter-bad):not(.counter-warn):not(.counter-score)",
-            );
-            let parts = ["controlada", "nao_controlada", "sem_afericao"];
+            let total = counter(&page, TOTAL);
+            assert!(total > 0, "{backend:?}: team {} has people", team.nu_ine);
             let mut sum = 0;
-            for (status, class) in parts
-                .iter()
-                .zip(["counter-ok", "counter-bad", "counter-warn"])
-            {
+            for (status, class, label) in [
+                ("controlada", "counter-ok", "Controlada"),
+                ("nao_controlada", "counter-bad", "Não controlada"),
+                ("sem_afericao", "counter-warn", "Sem aferição recente"),
+            ] {
                 let n = counter(&page, class);
                 sum += n;
-                // Walk every page of the filtered list and count the rows.
                 let mut rows = 0u64;
                 let mut p = 1;
                 loop {
@@ -363,11 +432,23 @@ async fn counters_equal_rows_and_teams_stay_apart_on_the_synthetic_municipality(
                         break;
                     }
                     for tr in &trs {
-                        let t = text_of(tr);
-                        assert!(
-                            t.contains(&team.no_equipe),
-                            "{backend:?}: a row of another team: {t}"
-                        );
+                        let cell = |css: &str| {
+                            let sel = scraper::Selector::parse(css).expect("selector");
+                            tr.select(&sel).next().unwrap_or_else(|| panic!("{css}"))
+                        };
+                        let ine = cell("td:nth-child(3) span[title]")
+                            .value()
+                            .attr("title")
+                            .unwrap_or_default()
+                            .to_string();
+                        assert_eq!(ine, format!("INE {}", team.nu_ine), "{backend:?}");
+                        assert_eq!(text_of(&cell("td .badge")), label, "{backend:?}");
+                        let href = cell("a.patient-name")
+                            .value()
+                            .attr("href")
+                            .unwrap_or_default()
+                            .to_string();
+                        assert!(seen.insert(href.clone()), "{backend:?}: {href} twice");
                     }
                     rows += trs.len() as u64;
                     p += 1;
@@ -382,7 +463,13 @@ async fn counters_equal_rows_and_teams_stay_apart_on_the_synthetic_municipality(
                 total as i64, team.people,
                 "{backend:?}: the selector count agrees"
             );
+            teams_total += total;
         }
+        assert_eq!(
+            teams_total, everyone,
+            "{backend:?}: the teams split the municipality"
+        );
+        assert_eq!(seen.len() as u64, everyone, "{backend:?}");
     }
 }
 

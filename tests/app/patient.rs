@@ -240,19 +240,69 @@ async fn patient_page_shows_every_section() {
         assert_eq!(select(&doc, ".bp-table tbody tr").len(), 2);
         assert!(text("#medidas").contains("70,0 kg"));
         assert!(text("#medidas").contains("27,3 kg/m²"));
-        for section in [
-            "#exames",
-            "#risco-cv",
-            "#tratamento",
-            "#boas-praticas",
-            "#linha-do-tempo",
-            "#pec",
-            "#acoes",
+        // Every section by its heading; those with nothing recorded yet say so.
+        for (section, heading, empty) in [
+            (
+                "#exames",
+                "Exames do programa",
+                Some("Nenhum resultado registrado no programa."),
+            ),
+            (
+                "#risco-cv",
+                "Risco cardiovascular",
+                Some("Risco cardiovascular ainda não avaliado no programa."),
+            ),
+            ("#tratamento", "Plano de tratamento", None),
+            ("#boas-praticas", "Boas práticas (C5) no quadrimestre", None),
+            (
+                "#linha-do-tempo",
+                "Linha do tempo",
+                Some("Nenhuma ação registrada. Use \"Agendar ação\" ou \"Registrar ação\" acima."),
+            ),
+            (
+                "#pec",
+                "Registros do PEC (somente leitura)",
+                Some("Nenhuma prescrição no PEC."),
+            ),
+            ("#acoes", "Ações de acompanhamento", None),
         ] {
-            assert!(!select(&doc, section).is_empty(), "{section}");
+            assert_eq!(text(&format!("{section} h2")), heading, "{backend:?}");
+            if let Some(empty) = empty {
+                let muted: Vec<String> = select(&doc, &format!("{section} p.muted"))
+                    .iter()
+                    .map(text_of)
+                    .collect();
+                assert!(
+                    muted.iter().any(|m| m == empty),
+                    "{backend:?} {section}: {muted:?}"
+                );
+            }
         }
-        assert!(
-            text("#boas-praticas").contains("Falta") || text("#boas-praticas").contains("Em dia")
+        // C5: the readings 10 days ago cover B (pressure) and C (weight and height) past the
+        // end of the quadrimester; nobody consulted (A) or visited (D).
+        let c5: Vec<(String, String)> = select(&doc, "#boas-praticas li")
+            .iter()
+            .map(|li| {
+                let first = |css: &str| {
+                    let sel = scraper::Selector::parse(css).expect("selector");
+                    li.select(&sel)
+                        .next()
+                        .map(|e| text_of(&e))
+                        .unwrap_or_default()
+                };
+                (first("strong"), first(".badge"))
+            })
+            .collect();
+        let pair = |l: &str, b: &str| (l.to_string(), b.to_string());
+        assert_eq!(
+            c5,
+            vec![
+                pair("A", "Falta"),
+                pair("B", "Em dia"),
+                pair("C", "Em dia"),
+                pair("D", "Falta")
+            ],
+            "{backend:?}"
         );
         // The treatment catalogue lists antihypertensives by class only.
         assert!(!select(&doc, "#tratamento optgroup option[value='10']").is_empty());
@@ -408,7 +458,26 @@ async fn full_hiperdia_cycle_through_the_forms() {
         let page = body(app.get(&page_url()).await).await;
         let doc = html(&page);
         let exams = text_of(&select(&doc, "#exames")[0]);
-        assert!(exams.contains("TFGe") && exams.contains("G"), "{exams}");
+        // CKD-EPI 2021 by hand: a woman born 17/05/1960, creatinine 1.0 mg/dL today.
+        let age = today
+            .years_since(NaiveDate::from_ymd_opt(1960, 5, 17).expect("date"))
+            .expect("age");
+        let egfr = 142.0 * (1.0_f64 / 0.7).powf(-1.2) * 0.9938_f64.powi(age as i32) * 1.012;
+        let stage = match egfr.round() {
+            e if e >= 90.0 => "G1 (≥ 90), normal ou elevada",
+            e if e >= 60.0 => "G2 (60–89), levemente diminuída",
+            e if e >= 45.0 => "G3a (45–59), leve a moderadamente diminuída",
+            _ => "G3b (30–44), moderada a gravemente diminuída",
+        };
+        let egfr_line = select(&doc, "#exames p.egfr").first().map(text_of);
+        assert_eq!(
+            egfr_line,
+            Some(format!(
+                "TFGe: {egfr:.0} mL/min/1,73 m² — estágio {stage} (creatinina de {}; CKD-EPI 2021 (creatinina, sem raça))",
+                br(today)
+            )),
+            "{exams}"
+        );
         assert!(
             exams.contains("1,00 mg/dL") && exams.contains("4,5 mEq/L"),
             "{exams}"

@@ -3,11 +3,11 @@
 
 use sea_orm::ConnectionTrait;
 
-use crate::helpers::{Backend, TestDb, backends, psql};
+use crate::helpers::{Backend, TestDb, postgres_or_skip, psql};
 
 #[tokio::test]
 async fn the_app_role_appends_to_the_audit_trail_and_cannot_rewrite_it() {
-    if !backends().contains(&Backend::Postgres) {
+    if !postgres_or_skip("the_app_role_appends_to_the_audit_trail_and_cannot_rewrite_it") {
         return;
     }
     let db = TestDb::new(Backend::Postgres).await;
