@@ -151,10 +151,14 @@ async fn create_demo_users(state: &AppState) -> Result<(), StartError> {
     println!("\nDemonstração: usuários criados (senhas aparecem só agora; guarde-as):");
     for (username, name, assignment) in demo {
         let pw = password::generate();
+        // The demo team professional is a physician, so every action can be tried.
+        let profession =
+            (assignment.role == Role::Professional).then_some(crate::auth::Profession::Physician);
         let new = users::NewUser {
             username: username.into(),
             full_name: name.into(),
             cpf: None,
+            profession,
             assignments: vec![assignment.clone()],
         };
         users::create(&state.db, &state.config.auth, new, &pw, false).await?;

@@ -45,6 +45,8 @@ pub enum Command {
     },
     /// Print the default configuration file, commented.
     Config,
+    /// Print the permission matrix (role × action) as Markdown: docs/permissions.md.
+    Permissions,
     /// Ask a running server whether it is ready (GET URL, default: /ready of server.listen);
     /// print the answer, exit 0 on 2xx and 1 otherwise. For containers without curl.
     Health {
@@ -136,6 +138,10 @@ pub enum UserCommand {
         /// ACS: the micro-area.
         #[arg(long)]
         micro_area: Option<String>,
+        /// medico or enfermeiro: what a clinical role may do depends on it (prescriptions and
+        /// treatment: physicians; nurses where `auth.nurse_prescribes`).
+        #[arg(long)]
+        profession: Option<String>,
     },
     /// Set a new random password (printed once; must be changed at next sign-in).
     Passwd { username: String },
@@ -180,6 +186,10 @@ pub enum AuditCommand {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(Command::Config) = cli.command {
         print!("{DEFAULT_CONFIG_TOML}");
+        return Ok(());
+    }
+    if let Some(Command::Permissions) = cli.command {
+        print!("{}", crate::auth::permission::markdown());
         return Ok(());
     }
     if let Some(Command::Health { url, timeout }) = &cli.command {
@@ -287,7 +297,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("O banco anterior foi guardado em {}.", old.display());
             }
         }
-        Command::Config | Command::Health { .. } | Command::Man | Command::Openapi => {
+        Command::Config
+        | Command::Permissions
+        | Command::Health { .. }
+        | Command::Man
+        | Command::Openapi => {
             unreachable!("handled above")
         }
     }
@@ -358,7 +372,14 @@ async fn user_command(
             cnes,
             team,
             micro_area,
+            profession,
         } => {
+            let profession = match profession.as_deref() {
+                None => None,
+                Some(k) => Some(crate::auth::Profession::from_key(k).ok_or_else(|| {
+                    anyhow::anyhow!("profissão desconhecida: use medico ou enfermeiro")
+                })?),
+            };
             let role = Role::from_key(&role).ok_or_else(|| {
                 anyhow::anyhow!(
                     "perfil desconhecido: use admin, coordinator, professional, acs ou auditor"
@@ -378,6 +399,7 @@ async fn user_command(
                     username,
                     full_name: name,
                     cpf,
+                    profession,
                     assignments: vec![assignment],
                 },
                 &pw,

@@ -128,7 +128,7 @@ fn bearer(req: &Request) -> Option<&str> {
 async fn identify(req: &Request, state: &AppState) -> Result<Caller, ApiError> {
     let now = Utc::now();
     let (caller, key) = if let Some(token) = bearer(req) {
-        let found = tokens::lookup(&state.db, token, now).await?;
+        let found = tokens::lookup(&state.db, state.config.auth.policy(), token, now).await?;
         let Some(found) = found else {
             return Err(ApiError::unauthorized(
                 "Token inválido, expirado ou revogado, ou usuário desativado.",

@@ -169,6 +169,7 @@ pub fn looks_like_token(text: &str) -> bool {
 /// (at most once a minute: one write per minute per token, not per request).
 pub async fn lookup(
     db: &DatabaseConnection,
+    policy: crate::auth::Policy,
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<TokenCaller>, DbErr> {
@@ -210,6 +211,11 @@ pub async fn lookup(
             full_name: user.full_name,
             assignments,
             must_change_password: false,
+            profession: user
+                .profession
+                .as_deref()
+                .and_then(crate::auth::Profession::from_key),
+            policy,
             // No forms behind a token: nothing to protect with a CSRF token.
             csrf_token: String::new(),
         },

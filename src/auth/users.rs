@@ -44,6 +44,8 @@ pub struct NewUser {
     pub username: String,
     pub full_name: String,
     pub cpf: Option<String>,
+    /// Physician or nurse: refines what a clinical role may do (`auth::permission`).
+    pub profession: Option<super::Profession>,
     pub assignments: Vec<Assignment>,
 }
 
@@ -165,6 +167,7 @@ pub async fn create(
         failed_logins: Set(0),
         locked_until: Set(None),
         password_changed_at: Set(now),
+        profession: Set(new.profession.map(|p| p.key().to_string())),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -321,6 +324,24 @@ pub async fn update_profile(
         id: Set(user.id),
         full_name: Set(full_name),
         cpf: Set(cpf),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
+
+/// Records the user's profession (or none).
+pub async fn set_profession(
+    db: &DatabaseConnection,
+    id: i64,
+    profession: Option<super::Profession>,
+) -> Result<(), UserError> {
+    let user = find(db, id).await?;
+    app_user::ActiveModel {
+        id: Set(user.id),
+        profession: Set(profession.map(|p| p.key().to_string())),
         updated_at: Set(Utc::now()),
         ..Default::default()
     }

@@ -160,6 +160,24 @@ pub struct AuthConfig {
     pub address_window_minutes: u32,
     /// Minimum password length.
     pub min_password_length: u32,
+    /// Nurses may change treatment and print prescriptions (where a municipal protocol
+    /// allows it); physicians always may.
+    #[serde(default)]
+    pub nurse_prescribes: bool,
+    /// An admin may give themselves a clinical role (coordination, team, micro-area). Off by
+    /// default: an admin who grants themselves access to nominal data is refused, and the
+    /// attempt is audited either way.
+    #[serde(default)]
+    pub admin_may_self_grant_clinical: bool,
+}
+
+impl AuthConfig {
+    /// The configurable part of the permission matrix.
+    pub fn policy(&self) -> crate::auth::Policy {
+        crate::auth::Policy {
+            nurse_prescribes: self.nurse_prescribes,
+        }
+    }
 }
 
 impl Default for AuthConfig {
@@ -172,6 +190,8 @@ impl Default for AuthConfig {
             address_max_failures: 20,
             address_window_minutes: 15,
             min_password_length: 10,
+            nurse_prescribes: false,
+            admin_may_self_grant_clinical: false,
         }
     }
 }

@@ -8,7 +8,7 @@ use poem::{IntoResponse, Request, Response, handler};
 
 use crate::audit::{self, Action, Event};
 use crate::auth::users::{self, NewUser, UserWithRoles};
-use crate::auth::{Assignment, CurrentUser, Role, password, tokens};
+use crate::auth::{Assignment, CurrentUser, Profession, Role, password, tokens};
 use crate::territory::{self, Territory};
 
 use super::error::WebError;
@@ -180,6 +180,31 @@ fn parse_assignment(form: &FormData, t: &Territory) -> Result<Assignment, WebErr
     Ok(a)
 }
 
+/// The profession select: what a clinical role may do depends on it (docs/permissions.md).
+fn profession_field(chosen: &str) -> Markup {
+    html! {
+        div class="field" {
+            label for="profissao" { "Profissão (define o que o perfil clínico pode fazer: receitas e tratamento só por médico/a)" }
+            select id="profissao" name="profissao" {
+                option value="" selected[chosen.is_empty()] { "Outra / não se aplica" }
+                @for p in Profession::ALL {
+                    option value=(p.key()) selected[chosen == p.key()] { (p.label()) }
+                }
+            }
+        }
+    }
+}
+
+/// `profissao`: empty is none; anything else must be a known profession.
+fn parse_profession(form: &FormData) -> Result<Option<Profession>, WebError> {
+    match form.get("profissao").trim() {
+        "" => Ok(None),
+        k => Profession::from_key(k)
+            .map(Some)
+            .ok_or_else(|| WebError::BadRequest("Profissão desconhecida.".into())),
+    }
+}
+
 fn new_user_form(
     user: &CurrentUser,
     t: &Territory,
@@ -195,6 +220,7 @@ fn new_user_form(
             div class="field" { label for="usuario" { "Nome de usuário" } input id="usuario" name="usuario" required maxlength="40" value=(v("usuario")); }
             div class="field" { label for="nome" { "Nome completo" } input id="nome" name="nome" required maxlength="120" value=(v("nome")); }
             div class="field" { label for="cpf" { "CPF (opcional, permite entrar pelo CPF)" } input id="cpf" name="cpf" inputmode="numeric" maxlength="14" value=(v("cpf")); }
+            (profession_field(&v("profissao")))
             fieldset { legend { "Primeiro perfil" } (assignment_fields(t)) }
             button type="submit" class="button" { "Criar usuário" }
         }
@@ -253,11 +279,17 @@ pub async fn create(
         Err(WebError::BadRequest(m)) => return Ok(fail(m)),
         Err(e) => return Err(e),
     };
+    let profession = match parse_profession(&form) {
+        Ok(p) => p,
+        Err(WebError::BadRequest(m)) => return Ok(fail(m)),
+        Err(e) => return Err(e),
+    };
     let pw = password::generate();
     let new = NewUser {
         username: form.get("usuario").to_string(),
         full_name: form.get("nome").to_string(),
         cpf: Some(form.get("cpf").to_string()),
+        profession,
         assignments: vec![assignment],
     };
     let created = match users::create(&state.db, &state.config.auth, new, &pw, true).await {
@@ -302,6 +334,7 @@ fn edit_page(
                 input type="hidden" name="csrf" value=(me.csrf_token);
                 div class="field" { label for="nome" { "Nome completo" } input id="nome" name="nome" required maxlength="120" value=(u.full_name); }
                 div class="field" { label for="cpf" { "CPF" } input id="cpf" name="cpf" inputmode="numeric" maxlength="14" value=(u.cpf.clone().unwrap_or_default()); }
+                (profession_field(u.profession.as_deref().unwrap_or("")))
                 button type="submit" class="button" { "Salvar dados" }
             }
         }
@@ -426,9 +459,19 @@ pub async fn update(
     form: FormData,
 ) -> Result<Response, WebError> {
     let id = admin_change(req, &me, &form, &id)?;
-    let r = users::update_profile(&state.db, id, form.get("nome"), Some(form.get("cpf")))
-        .await
-        .map_err(WebError::from);
+    let r = match parse_profession(&form) {
+        Ok(profession) => {
+            match users::update_profile(&state.db, id, form.get("nome"), Some(form.get("cpf")))
+                .await
+            {
+                Ok(()) => users::set_profession(&state.db, id, profession)
+                    .await
+                    .map_err(WebError::from),
+                Err(e) => Err(WebError::from(e)),
+            }
+        }
+        Err(e) => Err(e),
+    };
     after_change(state, &me, &client, id, "profile", r).await
 }
 

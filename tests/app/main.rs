@@ -16,5 +16,6 @@ mod logs;
 mod mirror;
 mod observability;
 mod patient;
+mod permissions;
 mod postgres_grants;
 mod web_shell;
