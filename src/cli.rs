@@ -497,7 +497,7 @@ async fn token_command(
             }
         }
         TokenCommand::Revoke { id } => {
-            let t = tokens::revoke(conn, id, now).await?;
+            let t = tokens::revoke(conn, id, None, now).await?;
             println!("Token {} ({}) revogado.", t.prefix, t.name);
         }
     }

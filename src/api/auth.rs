@@ -34,7 +34,7 @@ pub struct Caller {
     pub token_id: Option<i64>,
 }
 
-/// Token de API criado pelo administrador (`aps_` seguido de 64 dígitos hexadecimais), no
+/// Token de API criado pelo próprio usuário em `/tokens` (`aps_` seguido de 64 dígitos hexadecimais), no
 /// cabeçalho `Authorization: Bearer <token>`.
 #[derive(SecurityScheme)]
 #[oai(

@@ -29,10 +29,12 @@ pub enum Action {
     Logout,
     AuditView,
     AuditExport,
+    /// An admin gave (or tried to give) themselves a clinical role.
+    SelfGrant,
 }
 
 impl Action {
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 11] = [
         Action::ViewList,
         Action::ViewPatient,
         Action::Export,
@@ -43,6 +45,7 @@ impl Action {
         Action::Logout,
         Action::AuditView,
         Action::AuditExport,
+        Action::SelfGrant,
     ];
 
     pub fn key(self) -> &'static str {
@@ -57,6 +60,7 @@ impl Action {
             Action::Logout => "logout",
             Action::AuditView => "audit_view",
             Action::AuditExport => "audit_export",
+            Action::SelfGrant => "self_grant",
         }
     }
 
@@ -76,6 +80,7 @@ impl Action {
             Action::Logout => "Saída do sistema",
             Action::AuditView => "Consulta à auditoria",
             Action::AuditExport => "Exportação da auditoria",
+            Action::SelfGrant => "Autoatribuição de perfil clínico",
         }
     }
 }
@@ -85,6 +90,8 @@ impl Action {
 pub struct Origin {
     pub client_addr: Option<String>,
     pub request_id: Option<String>,
+    /// The API token of the request, if it came with one.
+    pub token_id: Option<i64>,
 }
 
 /// One event to record.
@@ -123,10 +130,11 @@ impl<'a> Event<'a> {
     }
 }
 
-/// The content a row's hash covers, in a fixed order.
+/// The content a row's hash covers, in a fixed order. Fields added later (the token) are
+/// appended only when present, so the rows written before them keep their hashes.
 fn canonical(row: &audit_log::Model) -> String {
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-    [
+    let mut fields = vec![
         row.id.to_string(),
         row.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         row.user_id.map(|u| u.to_string()).unwrap_or_default(),
@@ -140,8 +148,11 @@ fn canonical(row: &audit_log::Model) -> String {
         opt(&row.client_addr),
         opt(&row.request_id),
         row.prev_hash.clone(),
-    ]
-    .join("\u{1f}")
+    ];
+    if let Some(t) = row.token_id {
+        fields.push(format!("token={t}"));
+    }
+    fields.join("\u{1f}")
 }
 
 fn hash_row(row: &audit_log::Model) -> String {
@@ -201,6 +212,7 @@ pub async fn record(db: &DatabaseConnection, event: Event<'_>) -> Result<i64, Db
         request_id: event.origin.request_id,
         prev_hash: head.last_hash.clone(),
         hash: String::new(),
+        token_id: event.origin.token_id,
     };
     row.hash = hash_row(&row);
     let id = row.id;
@@ -376,6 +388,7 @@ mod tests {
             request_id: None,
             prev_hash: GENESIS_HASH.into(),
             hash: String::new(),
+            token_id: None,
         }
     }
 
@@ -418,6 +431,10 @@ mod tests {
             },
             audit_log::Model {
                 prev_hash: "1".repeat(64),
+                ..row()
+            },
+            audit_log::Model {
+                token_id: Some(7),
                 ..row()
             },
         ];

@@ -127,6 +127,8 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = poem::Response> {
         .at("/admin/usuarios/:id/perfis/remover", poem::post(admin::remove_assignment))
         .at(paths::ADMIN_TOKENS, get(admin::list_tokens).post(admin::create_token))
         .at("/admin/tokens/:id/revogar", poem::post(admin::revoke_token))
+        .at(paths::MY_TOKENS, get(admin::my_tokens).post(admin::create_my_token))
+        .at("/tokens/:id/revogar", poem::post(admin::revoke_my_token))
         .at(paths::AUDIT, get(audit::trail))
         .nest("/api", crate::api::routes())
         .at(paths::AUDIT_CSV, get(audit::csv))

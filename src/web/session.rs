@@ -39,6 +39,7 @@ impl Client {
         Origin {
             client_addr: Some(self.addr.clone()),
             request_id: self.request_id.clone(),
+            token_id: None,
         }
     }
 }
