@@ -779,3 +779,146 @@ async fn the_embedded_demo_gets_one_user_per_role_and_postgres_none() {
         }
     }
 }
+
+/// Parallel wrong passwords for one account: exactly `max_failed_logins` of them are
+/// verified (the others are refused as locked, unchecked), none answers 500, and the right
+/// password afterwards finds the account locked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_wrong_passwords_check_exactly_the_budget_and_lock() {
+    for backend in backends() {
+        // The address limit is set above the attempts: what is measured is the account's.
+        let app = TestApp::start_configured(backend, Start::default(), |c| {
+            c.auth.address_max_failures = 1000;
+        })
+        .await;
+        let id = app
+            .create_user(
+                "alvo.paralelo",
+                vec![assignment(Role::Auditor, None, None, None)],
+            )
+            .await;
+        let n = app.state.config.auth.max_failed_logins as usize;
+        const PARALLEL: usize = 40;
+        let app = std::sync::Arc::new(app);
+        let mut set = tokio::task::JoinSet::new();
+        for i in 0..PARALLEL {
+            let app = app.clone();
+            set.spawn(async move {
+                let resp = app
+                    .try_login("alvo.paralelo", &format!("senha-errada-{i}"))
+                    .await;
+                let status = resp.0.status();
+                (status, body(resp).await)
+            });
+        }
+        let mut answers = Vec::new();
+        while let Some(a) = set.join_next().await {
+            answers.push(a.expect("attempt task"));
+        }
+        let statuses: Vec<u16> = answers.iter().map(|(s, _)| s.as_u16()).collect();
+        assert!(
+            statuses.iter().all(|s| *s == 401) && statuses.len() == PARALLEL,
+            "{backend:?} {statuses:?}"
+        );
+        let checked = answers
+            .iter()
+            .filter(|(_, b)| b.contains("Usuário ou senha inválidos."))
+            .count();
+        let refused = answers
+            .iter()
+            .filter(|(_, b)| b.contains("Conta bloqueada"))
+            .count();
+        assert_eq!(checked, n, "{backend:?}: checked exactly max_failed_logins");
+        assert_eq!(refused, PARALLEL - n, "{backend:?}");
+        let resp = app.try_login("alvo.paralelo", PASSWORD).await;
+        resp.assert_status(StatusCode::UNAUTHORIZED);
+        assert!(body(resp).await.contains("bloqueada"), "{backend:?}");
+        let u = app_user::Entity::find_by_id(id)
+            .one(app.conn())
+            .await
+            .expect("find")
+            .expect("user");
+        assert!(
+            u.locked_until.is_some_and(|t| t > Utc::now()),
+            "{backend:?}"
+        );
+    }
+}
+
+/// Parallel failures from one address are all counted (no lost update, no 500 on the
+/// throttle row).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_failures_from_one_address_are_all_counted() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        let app = std::sync::Arc::new(app);
+        let mut set = tokio::task::JoinSet::new();
+        for i in 0..12 {
+            let app = app.clone();
+            set.spawn(async move {
+                app.try_login(&format!("ninguem.{i}"), "x-senha-1234")
+                    .await
+                    .0
+                    .status()
+            });
+        }
+        let mut statuses = Vec::new();
+        while let Some(s) = set.join_next().await {
+            statuses.push(s.expect("attempt task"));
+        }
+        assert!(
+            statuses.iter().all(|s| *s == StatusCode::UNAUTHORIZED),
+            "{backend:?} {statuses:?}"
+        );
+        let rows = sistema_aps::store::login_throttle::Entity::find()
+            .all(app.conn())
+            .await
+            .expect("throttle");
+        assert_eq!(rows.len(), 1, "{backend:?}");
+        assert_eq!(rows[0].failures, 12, "{backend:?}");
+    }
+}
+
+/// `/senha` is no unlimited oracle of the current password: it spends the sign-in budget.
+#[tokio::test]
+async fn the_current_password_of_senha_has_the_same_limit() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        app.create_user(
+            "alvo.senha",
+            vec![assignment(Role::Auditor, None, None, None)],
+        )
+        .await;
+        let s = app.login("alvo.senha", PASSWORD).await;
+        let n = app.state.config.auth.max_failed_logins;
+        let change = |atual: String| {
+            let app = &app;
+            let s = &s;
+            async move {
+                app.post_as(
+                    s,
+                    "/senha",
+                    &[
+                        ("atual", &atual),
+                        ("nova", "Outra-senha-2026"),
+                        ("confirmacao", "Outra-senha-2026"),
+                    ],
+                    true,
+                )
+                .await
+            }
+        };
+        for i in 0..n {
+            let resp = change(format!("errada-{i}-xyz")).await;
+            resp.assert_status(StatusCode::BAD_REQUEST);
+            assert!(body(resp).await.contains("A senha atual não confere."));
+        }
+        // The budget is spent: even the right current password is refused now.
+        let resp = change(PASSWORD.to_string()).await;
+        resp.assert_status(StatusCode::TOO_MANY_REQUESTS);
+        assert!(body(resp).await.contains("Conta bloqueada"), "{backend:?}");
+        app.try_login("alvo.senha", PASSWORD)
+            .await
+            .assert_status(StatusCode::UNAUTHORIZED);
+    }
+}
