@@ -263,6 +263,9 @@ where
         state.clone(),
         Duration::from_secs(state.config.read_model.refresh_interval_secs.max(60)),
     );
+    // The head of the audit chain goes to the log hourly: an anchor outside the database
+    // (`audit verify --anchor ID:HASH`).
+    let anchor_log = crate::audit::spawn_anchor_log(db.clone(), Duration::from_secs(3600));
     let upkeep = if state.config.metrics.enabled {
         telemetry::metrics::spawn_upkeep(Duration::from_secs(5))
     } else {
@@ -325,7 +328,10 @@ where
             Ok(Ok(())) => {}
         }
     }
-    for task in [Some(refresher), upkeep, watchdog].into_iter().flatten() {
+    for task in [Some(refresher), Some(anchor_log), upkeep, watchdog]
+        .into_iter()
+        .flatten()
+    {
         task.abort();
     }
     let _ = db.close().await;

@@ -178,8 +178,18 @@ pub enum TokenCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Walk the hash chain; exit 1 and name the first broken row if it was tampered with.
-    Verify,
+    /// Walk the hash chain (and the person index under it); exit 1 and name the first broken
+    /// row if it was tampered with.
+    Verify {
+        /// A head logged earlier or written in a backup manifest (`ID:HASH`, from the
+        /// "audit chain head" log line or `audit head`): the chain must still hold it — a
+        /// chain cut and rehashed verifies on its own, but not against its anchors.
+        /// Repeatable.
+        #[arg(long, value_name = "ID:HASH")]
+        anchor: Vec<String>,
+    },
+    /// Print the head of the chain (`ID:HASH`) to keep outside the database.
+    Head,
 }
 
 /// Runs the command; the returned error is printed by `main`.
@@ -261,11 +271,35 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             db::migrate_app(&conn).await?;
             token_command(&conn, cmd).await?;
         }
-        Command::Audit(AuditCommand::Verify) => {
+        Command::Audit(AuditCommand::Head) => {
             let conn = db::connect(&config.database).await?;
-            match crate::audit::verify(&conn).await? {
+            match crate::audit::head(&conn).await? {
+                Some(a) => println!("{a}"),
+                None => println!("Trilha de auditoria vazia."),
+            }
+        }
+        Command::Audit(AuditCommand::Verify { anchor }) => {
+            let anchors = anchor
+                .iter()
+                .map(|a| {
+                    crate::audit::Anchor::parse(a).ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "âncora inválida {a:?}: use ID:HASH (64 dígitos hexadecimais)"
+                        )
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let conn = db::connect(&config.database).await?;
+            match crate::audit::verify_anchored(&conn, &anchors).await? {
                 crate::audit::Verification::Intact { rows } => {
-                    println!("Trilha de auditoria íntegra: {rows} registro(s).");
+                    if anchors.is_empty() {
+                        println!("Trilha de auditoria íntegra: {rows} registro(s).");
+                    } else {
+                        println!(
+                            "Trilha de auditoria íntegra: {rows} registro(s), {} âncora(s) conferida(s).",
+                            anchors.len()
+                        );
+                    }
                 }
                 crate::audit::Verification::Broken { row_id, reason } => {
                     anyhow::bail!("trilha de auditoria adulterada no registro {row_id}: {reason}");

@@ -972,3 +972,124 @@ async fn the_return_target_after_sign_in_never_leaves_the_site() {
         resp.assert_header("location", home);
     }
 }
+
+/// Deleting a person's rows of the index hides their history from "who looked at this
+/// patient": `audit verify` names the row whose index no longer matches its hashed list.
+#[tokio::test]
+async fn audit_verify_checks_the_person_index_against_the_chain() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        territory(&app).await;
+        app.get("/pacientes/1").await.assert_status_is_ok();
+        let row = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("view_patient"))
+            .one(app.conn())
+            .await
+            .expect("q")
+            .expect("the patient view is audited");
+        assert_eq!(row.person_ids.as_deref(), Some("1"));
+        assert!(matches!(
+            sistema_aps::audit::verify(app.conn())
+                .await
+                .expect("verify"),
+            sistema_aps::audit::Verification::Intact { .. }
+        ));
+        app.exec(
+            &format!(
+                "DELETE FROM audit_log_person WHERE audit_id = {} AND co_seq_cidadao = 1",
+                row.id
+            ),
+            vec![],
+        )
+        .await;
+        let v = sistema_aps::audit::verify(app.conn())
+            .await
+            .expect("verify");
+        match v {
+            sistema_aps::audit::Verification::Broken { row_id, reason } => {
+                assert_eq!(row_id, row.id, "{backend:?}");
+                assert!(reason.contains("person index"), "{reason}");
+            }
+            other => panic!("{backend:?}: {other:?}"),
+        }
+        // A person added to the index of another row is caught too.
+        app.exec(
+            &format!(
+                "INSERT INTO audit_log_person (audit_id, co_seq_cidadao) VALUES ({}, 1)",
+                row.id
+            ),
+            vec![],
+        )
+        .await;
+        app.exec(
+            "INSERT INTO audit_log_person (audit_id, co_seq_cidadao) VALUES (1, 77)",
+            vec![],
+        )
+        .await;
+        assert!(matches!(
+            sistema_aps::audit::verify(app.conn())
+                .await
+                .expect("verify"),
+            sistema_aps::audit::Verification::Broken { row_id: 1, .. }
+        ));
+    }
+}
+
+/// A chain cut at some row and rehashed from there verifies on its own; the head anchored
+/// earlier (logged, or in a backup manifest) no longer matches.
+#[tokio::test]
+async fn a_truncated_and_rehashed_chain_fails_against_its_anchor() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        for _ in 0..4 {
+            app.get("/hipertensos").await.assert_status_is_ok();
+        }
+        let anchor = sistema_aps::audit::head(app.conn())
+            .await
+            .expect("head")
+            .expect("rows");
+        assert!(anchor.id >= 5, "{anchor:?}");
+        assert_eq!(
+            sistema_aps::audit::Anchor::parse(&anchor.to_string()),
+            Some(anchor.clone())
+        );
+        // The forger keeps rows 1–2, drops the rest and rewinds the head…
+        let keep = audit_log::Entity::find_by_id(2)
+            .one(app.conn())
+            .await
+            .expect("q")
+            .expect("row 2");
+        app.exec("DELETE FROM audit_log_person WHERE audit_id > 2", vec![])
+            .await;
+        app.exec("DELETE FROM audit_log WHERE id > 2", vec![]).await;
+        app.exec(
+            &format!(
+                "UPDATE audit_head SET last_id = 2, last_hash = '{}' WHERE id = 1",
+                keep.hash
+            ),
+            vec![],
+        )
+        .await;
+        // …and new, well-chained rows take the old ids.
+        for _ in 0..4 {
+            app.get("/hipertensos").await.assert_status_is_ok();
+        }
+        let v = sistema_aps::audit::verify(app.conn())
+            .await
+            .expect("verify");
+        assert!(
+            matches!(v, sistema_aps::audit::Verification::Intact { .. }),
+            "rehashed chain verifies alone: {v:?}"
+        );
+        let v = sistema_aps::audit::verify_anchored(app.conn(), std::slice::from_ref(&anchor))
+            .await
+            .expect("verify");
+        match v {
+            sistema_aps::audit::Verification::Broken { row_id, reason } => {
+                assert_eq!(row_id, anchor.id, "{backend:?}");
+                assert!(reason.contains("rewritten"), "{reason}");
+            }
+            other => panic!("{backend:?}: {other:?}"),
+        }
+    }
+}
