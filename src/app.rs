@@ -161,7 +161,9 @@ async fn create_demo_users(state: &AppState) -> Result<(), StartError> {
             profession,
             assignments: vec![assignment.clone()],
         };
-        users::create(&state.db, &state.config.auth, new, &pw, false).await?;
+        // Printed once on the console: changed at the first sign-in, like any provisional
+        // password.
+        users::create(&state.db, &state.config.auth, new, &pw, true).await?;
         println!("  {username:<13} {pw}   {}", assignment.describe());
     }
     println!();

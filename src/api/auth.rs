@@ -134,6 +134,13 @@ async fn identify(req: &Request, state: &AppState) -> Result<Caller, ApiError> {
                 "Token inválido, expirado ou revogado, ou usuário desativado.",
             ));
         };
+        if found.user.must_change_password {
+            // A provisional password (a reset, a new account) closes the API as it closes
+            // the pages, until its owner chooses one.
+            return Err(ApiError::forbidden(
+                "Troque a senha provisória no sistema antes de usar a API.",
+            ));
+        }
         let caller = Caller {
             user: found.user,
             token_id: Some(found.token_id),

@@ -114,6 +114,11 @@ pub fn routes() -> impl Endpoint<Output = Response> {
         // The session scheme reads the cookie through poem's jar.
         .with(poem::middleware::CookieJarManager::new())
         .catch_all_error(problem::from_error)
+        // Answers carry nominal health data: no browser, proxy or shared cache keeps them.
+        .with(
+            poem::middleware::SetHeader::new()
+                .overriding(poem::http::header::CACHE_CONTROL, "no-store"),
+        )
 }
 
 /// The scope of nominal data of a caller; a role without one (admin, auditor) gets 403, as

@@ -231,7 +231,7 @@ pub async fn lookup(
             username: user.username,
             full_name: user.full_name,
             assignments,
-            must_change_password: false,
+            must_change_password: user.must_change_password,
             profession: user
                 .profession
                 .as_deref()

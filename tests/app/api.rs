@@ -854,3 +854,66 @@ async fn the_documentation_is_served_from_embedded_assets_under_the_csp() {
     let code: Value = serde_json::from_str(&sistema_aps::api::spec_json()).expect("json");
     assert_eq!(served, code);
 }
+
+/// Nominal answers are never cached (`Cache-Control: no-store`), nor are the problems.
+#[tokio::test]
+async fn nominal_answers_are_not_stored_by_any_cache() {
+    let app = TestApp::start(backends()[0], Start::default()).await;
+    territory(&app).await;
+    let token = user_with_token(
+        &app,
+        "prof.cache",
+        assignment(Role::Professional, None, Some(TEAM_A), None),
+    )
+    .await;
+    for uri in [
+        "/api/v1/hipertensos",
+        "/api/v1/hipertensos/1",
+        "/api/v1/hipertensos/1/linha-do-tempo",
+        "/api/v1/equipes",
+        "/api/v1/hipertensos/999",
+    ] {
+        let resp = api(&app, &token, uri).await;
+        resp.assert_header("cache-control", "no-store");
+    }
+}
+
+/// A token of a user who must change a provisional password is refused (403) until they do.
+#[tokio::test]
+async fn a_token_of_a_user_with_a_provisional_password_is_refused() {
+    let app = TestApp::start(backends()[0], Start::default()).await;
+    territory(&app).await;
+    let token = user_with_token(
+        &app,
+        "prof.provisoria",
+        assignment(Role::Professional, None, Some(TEAM_A), None),
+    )
+    .await;
+    api(&app, &token, "/api/v1/equipes")
+        .await
+        .assert_status_is_ok();
+    let id = users::find_by_username(app.conn(), "prof.provisoria")
+        .await
+        .expect("user")
+        .id;
+    sistema_aps::store::app_user::ActiveModel {
+        id: Set(id),
+        must_change_password: Set(true),
+        ..Default::default()
+    }
+    .update(app.conn())
+    .await
+    .expect("reset");
+    let p = problem(
+        api(&app, &token, "/api/v1/equipes").await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("senha provisória"),
+        "{p}"
+    );
+}

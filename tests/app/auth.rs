@@ -780,6 +780,62 @@ async fn the_embedded_demo_gets_one_user_per_role_and_postgres_none() {
             ),
             crate::helpers::Backend::Postgres => assert_eq!(names, vec!["coordenacao.teste"]),
         }
+        // Demo passwords are printed on a console: every demo user changes theirs first.
+        let demo: Vec<(String, bool)> = sistema_aps::auth::users::list(app.conn())
+            .await
+            .expect("list")
+            .into_iter()
+            .filter(|u| u.user.username != "coordenacao.teste")
+            .map(|u| (u.user.username, u.user.must_change_password))
+            .collect();
+        assert!(demo.iter().all(|(_, must)| *must), "{backend:?} {demo:?}");
+    }
+}
+
+/// `/entrar?voltar=` sends back only to this site: a tab, a newline, a backslash or a dot
+/// segment that a browser would turn into `//other.site` ends at `/`.
+#[tokio::test]
+async fn the_return_target_after_sign_in_never_leaves_the_site() {
+    let app = TestApp::start(backends()[0], Start::default()).await;
+    for (raw, expected) in [
+        ("/%09/evil.example", "/"),
+        ("/%0a/evil.example", "/"),
+        ("/%5c/evil.example", "/"),
+        ("/.//evil.example", "/"),
+        ("%2F%2Fevil.example", "/"),
+        ("/hipertensos%3Fequipe%3D1", "/hipertensos?equipe=1"),
+    ] {
+        // The form carries the cleaned target…
+        let page = body(app.get_anon(&format!("/entrar?voltar={raw}")).await).await;
+        let doc = html(&page);
+        let carried = select(&doc, "input[name=voltar]")
+            .first()
+            .and_then(|e| e.value().attr("value"))
+            .unwrap_or("missing")
+            .to_string();
+        assert_eq!(carried, expected, "{raw}");
+        // …and a forged form field is cleaned again on submit.
+        let form_page = app.client.get("/entrar").send().await;
+        let pre = set_cookie_value(&form_page, "aps_csrf_entrar").expect("pre-session csrf");
+        let resp = app
+            .client
+            .post("/entrar")
+            .header("Cookie", format!("aps_csrf_entrar={pre}"))
+            .content_type("application/x-www-form-urlencoded")
+            .body(format!(
+                "csrf={pre}&usuario=coordenacao.teste&senha={}&voltar={raw}",
+                urlencode(PASSWORD)
+            ))
+            .send()
+            .await;
+        resp.assert_status(StatusCode::SEE_OTHER);
+        // `/` sends the user to their home page (the worklist for a coordinator).
+        let home = if expected == "/" {
+            "/hipertensos"
+        } else {
+            expected
+        };
+        resp.assert_header("location", home);
     }
 }
 
@@ -923,53 +979,6 @@ async fn the_current_password_of_senha_has_the_same_limit() {
         app.try_login("alvo.senha", PASSWORD)
             .await
             .assert_status(StatusCode::UNAUTHORIZED);
-    }
-}
-
-/// `/entrar?voltar=` sends back only to this site: a tab, a newline, a backslash or a dot
-/// segment that a browser would turn into `//other.site` ends at `/`.
-#[tokio::test]
-async fn the_return_target_after_sign_in_never_leaves_the_site() {
-    let app = TestApp::start(backends()[0], Start::default()).await;
-    for (raw, expected) in [
-        ("/%09/evil.example", "/"),
-        ("/%0a/evil.example", "/"),
-        ("/%5c/evil.example", "/"),
-        ("/.//evil.example", "/"),
-        ("%2F%2Fevil.example", "/"),
-        ("/hipertensos%3Fequipe%3D1", "/hipertensos?equipe=1"),
-    ] {
-        // The form carries the cleaned target…
-        let page = body(app.get_anon(&format!("/entrar?voltar={raw}")).await).await;
-        let doc = html(&page);
-        let carried = select(&doc, "input[name=voltar]")
-            .first()
-            .and_then(|e| e.value().attr("value"))
-            .unwrap_or("missing")
-            .to_string();
-        assert_eq!(carried, expected, "{raw}");
-        // …and a forged form field is cleaned again on submit.
-        let form_page = app.client.get("/entrar").send().await;
-        let pre = set_cookie_value(&form_page, "aps_csrf_entrar").expect("pre-session csrf");
-        let resp = app
-            .client
-            .post("/entrar")
-            .header("Cookie", format!("aps_csrf_entrar={pre}"))
-            .content_type("application/x-www-form-urlencoded")
-            .body(format!(
-                "csrf={pre}&usuario=coordenacao.teste&senha={}&voltar={raw}",
-                urlencode(PASSWORD)
-            ))
-            .send()
-            .await;
-        resp.assert_status(StatusCode::SEE_OTHER);
-        // `/` sends the user to their home page (the worklist for a coordinator).
-        let home = if expected == "/" {
-            "/hipertensos"
-        } else {
-            expected
-        };
-        resp.assert_header("location", home);
     }
 }
 
