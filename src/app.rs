@@ -302,6 +302,9 @@ where
     }
     let web = Server::new_with_acceptor(listeners.web)
         .name("web")
+        .idle_timeout(Duration::from_secs(
+            state.config.server.idle_timeout_secs.max(1),
+        ))
         .run_with_graceful_shutdown(endpoint, stopped(stop_rx), Some(grace));
     tokio::pin!(web);
     let mut status = String::from("serving");

@@ -51,6 +51,17 @@ pub struct ServerConfig {
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     #[serde(default = "default_shutdown_timeout")]
     pub shutdown_timeout_secs: u64,
+    /// Largest request body the app reads (bytes); more answers 413 before any parsing.
+    #[serde(default = "default_max_body_bytes")]
+    pub max_body_bytes: usize,
+    /// Largest request head (target plus headers, bytes): a longer target answers 414, a
+    /// larger head 431, at once.
+    #[serde(default = "default_max_head_bytes")]
+    pub max_head_bytes: usize,
+    /// A connection with no traffic for this many seconds is closed (a slow or silent client
+    /// cannot hold one open).
+    #[serde(default = "default_idle_timeout")]
+    pub idle_timeout_secs: u64,
 }
 
 impl Default for ServerConfig {
@@ -59,6 +70,9 @@ impl Default for ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 3030)),
             trusted_proxies: default_trusted_proxies(),
             shutdown_timeout_secs: default_shutdown_timeout(),
+            max_body_bytes: default_max_body_bytes(),
+            max_head_bytes: default_max_head_bytes(),
+            idle_timeout_secs: default_idle_timeout(),
         }
     }
 }
@@ -72,6 +86,18 @@ fn default_trusted_proxies() -> Vec<std::net::IpAddr> {
 
 fn default_shutdown_timeout() -> u64 {
     30
+}
+
+fn default_max_body_bytes() -> usize {
+    2 * 1024 * 1024
+}
+
+fn default_max_head_bytes() -> usize {
+    8 * 1024
+}
+
+fn default_idle_timeout() -> u64 {
+    60
 }
 
 #[derive(Clone, Deserialize)]

@@ -12,6 +12,7 @@ pub mod hypertension;
 pub mod hypertension_documents;
 pub mod hypertension_reports;
 pub mod layout;
+pub mod limits;
 pub mod login;
 pub mod paths;
 pub mod patient;
@@ -89,6 +90,8 @@ fn favicon() -> Redirect {
 pub fn routes(state: AppState) -> impl Endpoint<Output = poem::Response> {
     let telemetry =
         crate::telemetry::request::RequestTelemetry::new(&state.config.server.trusted_proxies);
+    let max_body = state.config.server.max_body_bytes;
+    let max_head = state.config.server.max_head_bytes;
     Route::new()
         .at(paths::HOME, get(home))
         .at(paths::LOGIN, get(login::login_page).post(login::submit))
@@ -157,5 +160,6 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = poem::Response> {
                     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
                 ),
         )
+        .around(move |ep, req| limits::cap_body(ep, req, max_body, max_head))
         .with(telemetry)
 }

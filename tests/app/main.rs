@@ -12,6 +12,7 @@ mod followup;
 mod health;
 mod helpers;
 mod hypertension;
+mod limits;
 mod logs;
 mod mirror;
 mod observability;
