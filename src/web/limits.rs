@@ -6,17 +6,21 @@
 use poem::http::{StatusCode, header};
 use poem::{Endpoint, IntoResponse, Request, Response};
 
+/// A refusal as the app's error page, in Portuguese.
+fn refusal(status: StatusCode, title: &str, message: &str) -> Response {
+    super::layout::error_page(title, message, &super::layout::Footer::default())
+        .with_status(status)
+        .into_response()
+}
+
 /// The answer to a body over the cap.
 fn too_large(max: usize) -> Response {
     tracing::warn!(max_bytes = max, "request body over the limit refused");
-    (
+    refusal(
         StatusCode::PAYLOAD_TOO_LARGE,
-        format!(
-            "Requisição grande demais: o limite é de {} KiB.",
-            max / 1024
-        ),
+        "Requisição grande demais",
+        &format!("O conteúdo enviado passa do limite de {} KiB.", max / 1024),
     )
-        .into_response()
 }
 
 /// Checks the head and reads the body up to `max` bytes before the endpoint sees it: a
@@ -31,11 +35,11 @@ pub async fn cap_body<E: Endpoint>(
     let target = req.uri().to_string().len();
     if target > max_head {
         tracing::warn!(bytes = target, "request target over the limit refused");
-        return Ok((
+        return Ok(refusal(
             StatusCode::URI_TOO_LONG,
-            "Endereço longo demais. Use filtros mais curtos.",
-        )
-            .into_response());
+            "Endereço longo demais",
+            "O endereço pedido passa do limite. Use uma busca ou filtros mais curtos.",
+        ));
     }
     let head = target
         + req
@@ -45,11 +49,11 @@ pub async fn cap_body<E: Endpoint>(
             .sum::<usize>();
     if head > max_head {
         tracing::warn!(bytes = head, "request head over the limit refused");
-        return Ok((
+        return Ok(refusal(
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            "Cabeçalhos da requisição grandes demais.",
-        )
-            .into_response());
+            "Cabeçalhos grandes demais",
+            "Os cabeçalhos da requisição passam do limite. Apague os cookies deste site e tente de novo.",
+        ));
     }
     let declared = req
         .headers()
