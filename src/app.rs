@@ -156,13 +156,19 @@ async fn create_demo_users(state: &AppState) -> Result<(), StartError> {
     println!("\nDemonstração: usuários criados (senhas aparecem só agora; guarde-as):");
     for (username, name, assignment) in demo {
         let pw = password::generate();
+        // The demo team professional is a physician, so every action can be tried.
+        let profession =
+            (assignment.role == Role::Professional).then_some(crate::auth::Profession::Physician);
         let new = users::NewUser {
             username: username.into(),
             full_name: name.into(),
             cpf: None,
+            profession,
             assignments: vec![assignment.clone()],
         };
-        users::create(&state.db, &state.config.auth, new, &pw, false).await?;
+        // Printed once on the console: changed at the first sign-in, like any provisional
+        // password.
+        users::create(&state.db, &state.config.auth, new, &pw, true).await?;
         println!("  {username:<13} {pw}   {}", assignment.describe());
     }
     println!();
@@ -281,6 +287,9 @@ where
         state.clone(),
         Duration::from_secs(state.config.read_model.refresh_interval_secs.max(60)),
     );
+    // The head of the audit chain goes to the log hourly: an anchor outside the database
+    // (`audit verify --anchor ID:HASH`).
+    let anchor_log = crate::audit::spawn_anchor_log(db.clone(), Duration::from_secs(3600));
     let upkeep = if state.config.metrics.enabled {
         telemetry::metrics::spawn_upkeep(Duration::from_secs(5))
     } else {
@@ -323,6 +332,9 @@ where
         active.clone(),
     ))
     .name("web")
+    .idle_timeout(Duration::from_secs(
+        state.config.server.idle_timeout_secs.max(1),
+    ))
     .run_with_graceful_shutdown(endpoint, stopped(web_stop_rx), Some(grace));
     tokio::pin!(web);
     let mut status = String::from("serving");
@@ -367,7 +379,10 @@ where
             Ok(Ok(())) => {}
         }
     }
-    for task in [Some(refresher), upkeep, watchdog].into_iter().flatten() {
+    for task in [Some(refresher), Some(anchor_log), upkeep, watchdog]
+        .into_iter()
+        .flatten()
+    {
         task.abort();
     }
     let _ = db.close().await;

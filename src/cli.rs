@@ -64,6 +64,8 @@ pub enum Command {
     /// without.
     #[command(subcommand)]
     Pec(PecCommand),
+    /// Print the permission matrix (role × action) as Markdown: docs/permissions.md.
+    Permissions,
     /// Ask a running server whether it is ready (GET URL, default: /ready of server.listen);
     /// print the answer, exit 0 on 2xx and 1 otherwise. For containers without curl.
     Health {
@@ -155,6 +157,10 @@ pub enum UserCommand {
         /// ACS: the micro-area.
         #[arg(long)]
         micro_area: Option<String>,
+        /// medico or enfermeiro: what a clinical role may do depends on it (prescriptions and
+        /// treatment: physicians; nurses where `auth.nurse_prescribes`).
+        #[arg(long)]
+        profession: Option<String>,
     },
     /// Set a new random password (printed once; must be changed at next sign-in).
     Passwd { username: String },
@@ -191,14 +197,28 @@ pub enum TokenCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Walk the hash chain; exit 1 and name the first broken row if it was tampered with.
-    Verify,
+    /// Walk the hash chain (and the person index under it); exit 1 and name the first broken
+    /// row if it was tampered with.
+    Verify {
+        /// A head logged earlier or written in a backup manifest (`ID:HASH`, from the
+        /// "audit chain head" log line or `audit head`): the chain must still hold it — a
+        /// chain cut and rehashed verifies on its own, but not against its anchors.
+        /// Repeatable.
+        #[arg(long, value_name = "ID:HASH")]
+        anchor: Vec<String>,
+    },
+    /// Print the head of the chain (`ID:HASH`) to keep outside the database.
+    Head,
 }
 
 /// Runs the command; the returned error is printed by `main`.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(Command::Config) = cli.command {
         print!("{DEFAULT_CONFIG_TOML}");
+        return Ok(());
+    }
+    if let Some(Command::Permissions) = cli.command {
+        print!("{}", crate::auth::permission::markdown());
         return Ok(());
     }
     if let Some(Command::Health { url, timeout }) = &cli.command {
@@ -287,11 +307,35 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             db::migrate_app(&conn).await?;
             token_command(&conn, cmd).await?;
         }
-        Command::Audit(AuditCommand::Verify) => {
+        Command::Audit(AuditCommand::Head) => {
             let conn = db::connect(&config.database).await?;
-            match crate::audit::verify(&conn).await? {
+            match crate::audit::head(&conn).await? {
+                Some(a) => println!("{a}"),
+                None => println!("Trilha de auditoria vazia."),
+            }
+        }
+        Command::Audit(AuditCommand::Verify { anchor }) => {
+            let anchors = anchor
+                .iter()
+                .map(|a| {
+                    crate::audit::Anchor::parse(a).ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "âncora inválida {a:?}: use ID:HASH (64 dígitos hexadecimais)"
+                        )
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let conn = db::connect(&config.database).await?;
+            match crate::audit::verify_anchored(&conn, &anchors).await? {
                 crate::audit::Verification::Intact { rows } => {
-                    println!("Trilha de auditoria íntegra: {rows} registro(s).");
+                    if anchors.is_empty() {
+                        println!("Trilha de auditoria íntegra: {rows} registro(s).");
+                    } else {
+                        println!(
+                            "Trilha de auditoria íntegra: {rows} registro(s), {} âncora(s) conferida(s).",
+                            anchors.len()
+                        );
+                    }
                 }
                 crate::audit::Verification::Broken { row_id, reason } => {
                     anyhow::bail!("trilha de auditoria adulterada no registro {row_id}: {reason}");
@@ -323,7 +367,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("O banco anterior foi guardado em {}.", old.display());
             }
         }
-        Command::Config | Command::Health { .. } | Command::Man | Command::Openapi => {
+        Command::Config
+        | Command::Permissions
+        | Command::Health { .. }
+        | Command::Man
+        | Command::Openapi => {
             unreachable!("handled above")
         }
     }
@@ -394,7 +442,14 @@ async fn user_command(
             cnes,
             team,
             micro_area,
+            profession,
         } => {
+            let profession = match profession.as_deref() {
+                None => None,
+                Some(k) => Some(crate::auth::Profession::from_key(k).ok_or_else(|| {
+                    anyhow::anyhow!("profissão desconhecida: use medico ou enfermeiro")
+                })?),
+            };
             let role = Role::from_key(&role).ok_or_else(|| {
                 anyhow::anyhow!(
                     "perfil desconhecido: use admin, coordinator, professional, acs ou auditor"
@@ -414,6 +469,7 @@ async fn user_command(
                     username,
                     full_name: name,
                     cpf,
+                    profession,
                     assignments: vec![assignment],
                 },
                 &pw,
@@ -511,7 +567,7 @@ async fn token_command(
             }
         }
         TokenCommand::Revoke { id } => {
-            let t = tokens::revoke(conn, id, now).await?;
+            let t = tokens::revoke(conn, id, None, now).await?;
             println!("Token {} ({}) revogado.", t.prefix, t.name);
         }
     }

@@ -19,7 +19,7 @@ use poem_openapi::auth::{ApiKey, Bearer};
 
 use super::problem::ApiError;
 use crate::auth::{CurrentUser, session, sha256_hex, tokens};
-use crate::web::AppState;
+use crate::state::AppState;
 use crate::web::session::{SESSION_COOKIE, cookie};
 
 /// Paths under `/api` (as seen inside the `/api` nest) that need no credentials: the
@@ -34,7 +34,7 @@ pub struct Caller {
     pub token_id: Option<i64>,
 }
 
-/// Token de API criado pelo administrador (`aps_` seguido de 64 dígitos hexadecimais), no
+/// Token de API criado pelo próprio usuário em `/tokens` (`aps_` seguido de 64 dígitos hexadecimais), no
 /// cabeçalho `Authorization: Bearer <token>`.
 #[derive(SecurityScheme)]
 #[oai(
@@ -128,12 +128,19 @@ fn bearer(req: &Request) -> Option<&str> {
 async fn identify(req: &Request, state: &AppState) -> Result<Caller, ApiError> {
     let now = Utc::now();
     let (caller, key) = if let Some(token) = bearer(req) {
-        let found = tokens::lookup(&state.db, token, now).await?;
+        let found = tokens::lookup(&state.db, state.config.auth.policy(), token, now).await?;
         let Some(found) = found else {
             return Err(ApiError::unauthorized(
                 "Token inválido, expirado ou revogado, ou usuário desativado.",
             ));
         };
+        if found.user.must_change_password {
+            // A provisional password (a reset, a new account) closes the API as it closes
+            // the pages, until its owner chooses one.
+            return Err(ApiError::forbidden(
+                "Troque a senha provisória no sistema antes de usar a API.",
+            ));
+        }
         let caller = Caller {
             user: found.user,
             token_id: Some(found.token_id),

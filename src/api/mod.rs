@@ -86,8 +86,9 @@ pub fn service() -> OpenApiService<Apis, ()> {
     )
     .description(
         "API JSON do Sistema APS para integradores. Autenticação: token de API criado pelo \
-         administrador, no cabeçalho `Authorization: Bearer <token>`; o token age com o perfil e \
-         o território do usuário a que pertence. Erros seguem a RFC 9457 (`application/problem+json`). \
+         próprio usuário (em /tokens), no cabeçalho `Authorization: Bearer <token>`; o token age \
+         com o perfil e o território de quem o criou, e cada uso fica na auditoria com o número \
+         do token. Erros seguem a RFC 9457 (`application/problem+json`). \
          Guia: docs/api.md.",
     )
     .server(V1_PREFIX)
@@ -113,6 +114,11 @@ pub fn routes() -> impl Endpoint<Output = Response> {
         // The session scheme reads the cookie through poem's jar.
         .with(poem::middleware::CookieJarManager::new())
         .catch_all_error(problem::from_error)
+        // Answers carry nominal health data: no browser, proxy or shared cache keeps them.
+        .with(
+            poem::middleware::SetHeader::new()
+                .overriding(poem::http::header::CACHE_CONTROL, "no-store"),
+        )
 }
 
 /// The scope of nominal data of a caller; a role without one (admin, auditor) gets 403, as
@@ -128,6 +134,12 @@ pub fn require_patient_scope(user: &CurrentUser) -> Result<Scope, ApiError> {
 }
 
 /// Where a request came from, for the audit trail (the same rules as the pages).
+/// A request made with an API token names the token: its use is audited under its own id.
 pub fn audit_origin(req: &Request) -> crate::audit::Origin {
-    crate::web::session::client(req).origin()
+    let mut origin = crate::web::session::client(req).origin();
+    origin.token_id = req
+        .extensions()
+        .get::<auth::Caller>()
+        .and_then(|c| c.token_id);
+    origin
 }

@@ -12,7 +12,7 @@ use super::auth::ApiAuth;
 use super::problem::ApiError;
 use super::{ApiTags, require_patient_scope};
 use crate::hypertension::worklist::{self, TeamOption};
-use crate::web::AppState;
+use crate::state::AppState;
 
 /// Uma equipe (eSF/eAP) com pessoas hipertensas no território do usuário.
 #[derive(Object, Debug, Clone)]

@@ -29,10 +29,12 @@ pub enum Action {
     Logout,
     AuditView,
     AuditExport,
+    /// An admin gave (or tried to give) themselves a clinical role.
+    SelfGrant,
 }
 
 impl Action {
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 11] = [
         Action::ViewList,
         Action::ViewPatient,
         Action::Export,
@@ -43,6 +45,7 @@ impl Action {
         Action::Logout,
         Action::AuditView,
         Action::AuditExport,
+        Action::SelfGrant,
     ];
 
     pub fn key(self) -> &'static str {
@@ -57,6 +60,7 @@ impl Action {
             Action::Logout => "logout",
             Action::AuditView => "audit_view",
             Action::AuditExport => "audit_export",
+            Action::SelfGrant => "self_grant",
         }
     }
 
@@ -76,6 +80,7 @@ impl Action {
             Action::Logout => "Saída do sistema",
             Action::AuditView => "Consulta à auditoria",
             Action::AuditExport => "Exportação da auditoria",
+            Action::SelfGrant => "Autoatribuição de perfil clínico",
         }
     }
 }
@@ -85,6 +90,8 @@ impl Action {
 pub struct Origin {
     pub client_addr: Option<String>,
     pub request_id: Option<String>,
+    /// The API token of the request, if it came with one.
+    pub token_id: Option<i64>,
 }
 
 /// One event to record.
@@ -123,10 +130,11 @@ impl<'a> Event<'a> {
     }
 }
 
-/// The content a row's hash covers, in a fixed order.
+/// The content a row's hash covers, in a fixed order. Fields added later (the token) are
+/// appended only when present, so the rows written before them keep their hashes.
 fn canonical(row: &audit_log::Model) -> String {
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-    [
+    let mut fields = vec![
         row.id.to_string(),
         row.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         row.user_id.map(|u| u.to_string()).unwrap_or_default(),
@@ -140,8 +148,11 @@ fn canonical(row: &audit_log::Model) -> String {
         opt(&row.client_addr),
         opt(&row.request_id),
         row.prev_hash.clone(),
-    ]
-    .join("\u{1f}")
+    ];
+    if let Some(t) = row.token_id {
+        fields.push(format!("token={t}"));
+    }
+    fields.join("\u{1f}")
 }
 
 fn hash_row(row: &audit_log::Model) -> String {
@@ -201,6 +212,7 @@ pub async fn record(db: &DatabaseConnection, event: Event<'_>) -> Result<i64, Db
         request_id: event.origin.request_id,
         prev_hash: head.last_hash.clone(),
         hash: String::new(),
+        token_id: event.origin.token_id,
     };
     row.hash = hash_row(&row);
     let id = row.id;
@@ -245,7 +257,9 @@ pub enum Verification {
     },
 }
 
-/// Walks the whole chain in id order and names the first broken row.
+/// Walks the whole chain in id order and names the first broken row. The person index
+/// (`audit_log_person`, what "who looked at this patient" searches) is checked against each
+/// row's hashed person list: a deleted or added index row breaks the chain at that row.
 pub async fn verify(db: &DatabaseConnection) -> Result<Verification, DbErr> {
     let mut prev_hash = GENESIS_HASH.to_string();
     let mut expected_id = 1i64;
@@ -254,6 +268,19 @@ pub async fn verify(db: &DatabaseConnection) -> Result<Verification, DbErr> {
         .order_by_asc(audit_log::Column::Id)
         .paginate(db, 1000);
     while let Some(page) = pages.fetch_and_next().await? {
+        let (Some(first), Some(last)) = (page.first().map(|r| r.id), page.last().map(|r| r.id))
+        else {
+            continue;
+        };
+        let mut index: std::collections::BTreeMap<i64, Vec<i64>> =
+            std::collections::BTreeMap::new();
+        for p in audit_log_person::Entity::find()
+            .filter(audit_log_person::Column::AuditId.between(first, last))
+            .all(db)
+            .await?
+        {
+            index.entry(p.audit_id).or_default().push(p.co_seq_cidadao);
+        }
         for row in page {
             if row.id != expected_id {
                 return Ok(Verification::Broken {
@@ -273,10 +300,45 @@ pub async fn verify(db: &DatabaseConnection) -> Result<Verification, DbErr> {
                     reason: "content does not match its hash".into(),
                 });
             }
+            let mut indexed = index.remove(&row.id).unwrap_or_default();
+            indexed.sort_unstable();
+            let listed: Vec<i64> = row
+                .person_ids
+                .as_deref()
+                .unwrap_or_default()
+                .split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect();
+            if indexed != listed {
+                return Ok(Verification::Broken {
+                    row_id: row.id,
+                    reason: format!(
+                        "person index does not match the row ({} indexed, {} in the row)",
+                        indexed.len(),
+                        listed.len()
+                    ),
+                });
+            }
             prev_hash = row.hash.clone();
             expected_id += 1;
             rows += 1;
         }
+        if let Some((id, _)) = index.into_iter().next() {
+            return Ok(Verification::Broken {
+                row_id: id,
+                reason: "person index names a row that does not exist".into(),
+            });
+        }
+    }
+    let orphans = audit_log_person::Entity::find()
+        .filter(audit_log_person::Column::AuditId.gt(expected_id - 1))
+        .one(db)
+        .await?;
+    if let Some(o) = orphans {
+        return Ok(Verification::Broken {
+            row_id: o.audit_id,
+            reason: "person index names a row that does not exist".into(),
+        });
     }
     let head = audit_head::Entity::find_by_id(1).one(db).await?;
     if let Some(h) = head
@@ -288,6 +350,95 @@ pub async fn verify(db: &DatabaseConnection) -> Result<Verification, DbErr> {
         });
     }
     Ok(Verification::Intact { rows })
+}
+
+/// A point of the chain kept outside the database (the log, a backup manifest): the id of a
+/// row and its hash. A chain cut and rehashed from an earlier row verifies on its own, but
+/// no longer holds its anchors.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Anchor {
+    pub id: i64,
+    pub hash: String,
+}
+
+impl Anchor {
+    /// `ID:HASH`, as logged and as `audit verify --anchor` takes it.
+    pub fn parse(text: &str) -> Option<Anchor> {
+        let (id, hash) = text.trim().split_once(':')?;
+        let id = id.trim().parse().ok()?;
+        let hash = hash.trim().to_ascii_lowercase();
+        (hash.len() == 64 && hash.chars().all(|c| c.is_ascii_hexdigit()))
+            .then_some(Anchor { id, hash })
+    }
+}
+
+impl std::fmt::Display for Anchor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.id, self.hash)
+    }
+}
+
+/// The head of the chain now (`None` before the first row).
+pub async fn head(db: &impl sea_orm::ConnectionTrait) -> Result<Option<Anchor>, DbErr> {
+    Ok(audit_head::Entity::find_by_id(1)
+        .one(db)
+        .await?
+        .filter(|h| h.last_id > 0)
+        .map(|h| Anchor {
+            id: h.last_id,
+            hash: h.last_hash,
+        }))
+}
+
+/// Checks the chain and that it still holds every anchor; names the first problem.
+pub async fn verify_anchored(
+    db: &DatabaseConnection,
+    anchors: &[Anchor],
+) -> Result<Verification, DbErr> {
+    let v = verify(db).await?;
+    if !matches!(v, Verification::Intact { .. }) {
+        return Ok(v);
+    }
+    for a in anchors {
+        let row = audit_log::Entity::find_by_id(a.id).one(db).await?;
+        match row {
+            None => {
+                return Ok(Verification::Broken {
+                    row_id: a.id,
+                    reason: "the anchored row is gone: the chain was cut".into(),
+                });
+            }
+            Some(r) if r.hash != a.hash => {
+                return Ok(Verification::Broken {
+                    row_id: a.id,
+                    reason: "the anchored row's hash differs: the chain was rewritten".into(),
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(v)
+}
+
+/// Logs the head of the chain (the anchor an operator or a log collector keeps outside the
+/// database) now and then every `every`.
+pub fn spawn_anchor_log(
+    db: DatabaseConnection,
+    every: std::time::Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            match head(&db).await {
+                Ok(Some(a)) => {
+                    tracing::info!(audit.anchor = %a, "audit chain head");
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "audit chain head unavailable"),
+            }
+        }
+    })
 }
 
 /// Filters of the auditor's page.
@@ -376,6 +527,7 @@ mod tests {
             request_id: None,
             prev_hash: GENESIS_HASH.into(),
             hash: String::new(),
+            token_id: None,
         }
     }
 
@@ -418,6 +570,10 @@ mod tests {
             },
             audit_log::Model {
                 prev_hash: "1".repeat(64),
+                ..row()
+            },
+            audit_log::Model {
+                token_id: Some(7),
                 ..row()
             },
         ];

@@ -2,11 +2,13 @@
 //! nothing here knows about HTTP.
 
 pub mod password;
+pub mod permission;
 pub mod role;
 pub mod session;
 pub mod tokens;
 pub mod users;
 
+pub use permission::{Grants, Permission, Policy, Profession};
 pub use role::{Assignment, Role, Scope};
 pub use session::{Session, SessionError};
 pub use users::{LoginError, UserError};
@@ -38,6 +40,10 @@ pub struct CurrentUser {
     pub full_name: String,
     pub assignments: Vec<Assignment>,
     pub must_change_password: bool,
+    /// The profession on record, which refines what a clinical role may do.
+    pub profession: Option<Profession>,
+    /// The configurable part of the permission matrix, as configured when signed in.
+    pub policy: Policy,
     /// The session's CSRF token, to embed in forms and htmx headers.
     pub csrf_token: String,
 }
@@ -45,6 +51,11 @@ pub struct CurrentUser {
 impl CurrentUser {
     pub fn has_role(&self, role: Role) -> bool {
         self.assignments.iter().any(|a| a.role == role)
+    }
+
+    /// What the user may do, under the configured policy.
+    pub fn grants(&self) -> Grants {
+        Grants::of(self, self.policy)
     }
 
     /// Nominal patient data the user may see.

@@ -24,6 +24,42 @@ pub fn verify(password: &str, stored: &str) -> bool {
         .is_ok_and(|h| hasher().verify_password(password.as_bytes(), &h).is_ok())
 }
 
+/// Argon2 hashes at most this many passwords at once: each takes ~19 MiB and tens of
+/// milliseconds of one core. They run on tokio's blocking pool, never on the async workers
+/// that serve pages, so a flood of wrong passwords queues here instead of stalling everyone.
+pub const MAX_CONCURRENT_HASHES: usize = 2;
+
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(MAX_CONCURRENT_HASHES);
+
+/// Runs one Argon2 job off the async workers, behind [`HASHING`].
+async fn off_the_workers<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let _permit = HASHING.acquire().await.ok()?;
+    tokio::task::spawn_blocking(job).await.ok()
+}
+
+/// [`verify`] on the blocking pool (false if the task could not run).
+pub async fn verify_async(password: &str, stored: &str) -> bool {
+    let (p, h) = (password.to_string(), stored.to_string());
+    off_the_workers(move || verify(&p, &h))
+        .await
+        .unwrap_or(false)
+}
+
+/// [`hash`] on the blocking pool.
+pub async fn hash_async(password: &str) -> Result<String, String> {
+    let p = password.to_string();
+    match off_the_workers(move || hash(&p).map_err(|e| e.to_string())).await {
+        Some(r) => r,
+        None => Err("hashing task did not run".into()),
+    }
+}
+
+/// [`dummy_verify`] on the blocking pool.
+pub async fn dummy_verify_async(password: &str) {
+    let p = password.to_string();
+    let _ = off_the_workers(move || dummy_verify(&p)).await;
+}
+
 /// A hash to verify against when the user does not exist, so that the answer takes the
 /// same time either way.
 pub fn dummy_verify(password: &str) {

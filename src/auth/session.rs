@@ -101,6 +101,11 @@ pub async fn lookup(
         full_name: user.full_name,
         assignments,
         must_change_password: user.must_change_password,
+        profession: user
+            .profession
+            .as_deref()
+            .and_then(super::Profession::from_key),
+        policy: cfg.policy(),
         csrf_token: session.csrf_token,
     }))
 }

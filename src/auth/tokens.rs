@@ -1,7 +1,8 @@
-//! API tokens: an admin creates one for a user, it is shown once, and from then on only its
-//! SHA-256 and a short prefix are stored. A token acts with its user's roles and scope (the
-//! user's assignments as they are at each call), until it expires, is revoked, or the user is
-//! disabled.
+//! API tokens: each user creates their own (an admin too, for themselves only: nobody creates a
+//! token that acts as someone else); it is shown once, and from then on only its SHA-256 and a
+//! short prefix are stored. A token acts with its user's roles and scope (the user's
+//! assignments as they are at each call), until it expires, is revoked, or the user is
+//! disabled. Every audit row written through a token carries the token's id.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::ActiveValue::Set;
@@ -76,7 +77,21 @@ pub fn validate(name: &str, days: i64) -> Result<String, TokenError> {
     Ok(name)
 }
 
-/// Creates a token for an active user. The returned secret must be shown once.
+/// The tokens of one user, newest first.
+pub async fn list_of(db: &DatabaseConnection, user_id: i64) -> Result<Vec<TokenWithUser>, DbErr> {
+    Ok(list(db)
+        .await?
+        .into_iter()
+        .filter(|t| t.token.user_id == user_id)
+        .collect())
+}
+
+/// Refusal of a token for someone else (impersonation).
+pub const NOT_FOR_OTHERS: &str = "Cada usuário cria os próprios tokens de API: um token age em nome de quem o cria, e ninguém (nem o administrador) cria token em nome de outra pessoa.";
+
+/// Creates a token for an active user. The returned secret must be shown once. `created_by`
+/// is the signed-in user creating it, who must be its owner (`None`: the operator's command
+/// line on the server).
 pub async fn create(
     db: &DatabaseConnection,
     user_id: i64,
@@ -85,6 +100,9 @@ pub async fn create(
     created_by: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<NewToken, TokenError> {
+    if created_by.is_some_and(|c| c != user_id) {
+        return Err(TokenError::Invalid(NOT_FOR_OTHERS.into()));
+    }
     let name = validate(name, days)?;
     let user = app_user::Entity::find_by_id(user_id)
         .one(db)
@@ -134,15 +152,18 @@ pub async fn list(db: &DatabaseConnection) -> Result<Vec<TokenWithUser>, DbErr> 
         .collect())
 }
 
-/// Revokes a token at once (revoking twice keeps the first time).
+/// Revokes a token at once (revoking twice keeps the first time). `owner`: only a token of
+/// this user (`None`: any, for the admin's list).
 pub async fn revoke(
     db: &DatabaseConnection,
     id: i64,
+    owner: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<api_token::Model, TokenError> {
     let t = api_token::Entity::find_by_id(id)
         .one(db)
         .await?
+        .filter(|t| owner.is_none_or(|o| o == t.user_id))
         .ok_or(TokenError::NotFound)?;
     if t.revoked_at.is_some() {
         return Ok(t);
@@ -169,6 +190,7 @@ pub fn looks_like_token(text: &str) -> bool {
 /// (at most once a minute: one write per minute per token, not per request).
 pub async fn lookup(
     db: &DatabaseConnection,
+    policy: crate::auth::Policy,
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<TokenCaller>, DbErr> {
@@ -209,7 +231,12 @@ pub async fn lookup(
             username: user.username,
             full_name: user.full_name,
             assignments,
-            must_change_password: false,
+            must_change_password: user.must_change_password,
+            profession: user
+                .profession
+                .as_deref()
+                .and_then(crate::auth::Profession::from_key),
+            policy,
             // No forms behind a token: nothing to protect with a CSRF token.
             csrf_token: String::new(),
         },

@@ -3,13 +3,14 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, TransactionTrait,
 };
 
 use super::role::{Assignment, Role};
 use super::{password, session};
 use crate::config::AuthConfig;
+use crate::db::sql::statement;
 use crate::store::{app_user, login_throttle, user_assignment};
 use crate::text::digits;
 
@@ -44,6 +45,8 @@ pub struct NewUser {
     pub username: String,
     pub full_name: String,
     pub cpf: Option<String>,
+    /// Physician or nurse: refines what a clinical role may do (`auth::permission`).
+    pub profession: Option<super::Profession>,
     pub assignments: Vec<Assignment>,
 }
 
@@ -152,7 +155,9 @@ pub async fn create(
             "Já existe um usuário com este CPF.".into(),
         ));
     }
-    let hash = password::hash(password_plain).map_err(|e| UserError::Hash(e.to_string()))?;
+    let hash = password::hash_async(password_plain)
+        .await
+        .map_err(UserError::Hash)?;
     let now = Utc::now();
     let txn = db.begin().await?;
     let user = app_user::ActiveModel {
@@ -165,6 +170,7 @@ pub async fn create(
         failed_logins: Set(0),
         locked_until: Set(None),
         password_changed_at: Set(now),
+        profession: Set(new.profession.map(|p| p.key().to_string())),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -329,6 +335,24 @@ pub async fn update_profile(
     Ok(())
 }
 
+/// Records the user's profession (or none).
+pub async fn set_profession(
+    db: &DatabaseConnection,
+    id: i64,
+    profession: Option<super::Profession>,
+) -> Result<(), UserError> {
+    let user = find(db, id).await?;
+    app_user::ActiveModel {
+        id: Set(user.id),
+        profession: Set(profession.map(|p| p.key().to_string())),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
+
 /// Sets a new password (checked against the rules) and ends the user's other sessions.
 pub async fn set_password(
     db: &DatabaseConnection,
@@ -344,7 +368,9 @@ pub async fn set_password(
         &user.username,
     )
     .map_err(UserError::Invalid)?;
-    let hash = password::hash(new_password).map_err(|e| UserError::Hash(e.to_string()))?;
+    let hash = password::hash_async(new_password)
+        .await
+        .map_err(UserError::Hash)?;
     let now = Utc::now();
     app_user::ActiveModel {
         id: Set(id),
@@ -382,6 +408,13 @@ pub async fn set_active(db: &DatabaseConnection, id: i64, active: bool) -> Resul
 /// Verifies a sign-in by user name or CPF. Counts failures per account (lockout) and per
 /// client address (throttling). The same answer is given for an unknown user and a wrong
 /// password.
+///
+/// Every counter is changed by one atomic statement, so parallel attempts neither lose
+/// updates nor collide: an attempt first *reserves* one of the account's
+/// `max_failed_logins` checks (`UPDATE … SET failed_logins = failed_logins + 1 WHERE
+/// failed_logins < max AND not locked RETURNING …`); only then is the password verified
+/// (Argon2, off the async workers). N parallel wrong passwords therefore verify exactly
+/// `max_failed_logins` of them and lock the account; the rest are refused unchecked.
 pub async fn authenticate(
     db: &DatabaseConnection,
     cfg: &AuthConfig,
@@ -419,79 +452,117 @@ pub async fn authenticate(
                 .await?
         };
     let Some(user) = user else {
-        password::dummy_verify(password_plain);
-        record_address_failure(db, throttle, client_addr, now, window).await?;
+        password::dummy_verify_async(password_plain).await;
+        record_address_failure(db, client_addr, now, window).await?;
         return Err(LoginError::Invalid);
     };
-    if let Some(until) = user.locked_until
-        && until > now
-    {
-        record_address_failure(db, throttle, client_addr, now, window).await?;
-        return Err(LoginError::Locked(until));
-    }
-    if !user.active || !password::verify(password_plain, &user.password_hash) {
-        let failures = user.failed_logins.saturating_add(1);
-        let lock = failures >= i32::try_from(cfg.max_failed_logins).unwrap_or(i32::MAX);
-        app_user::ActiveModel {
-            id: Set(user.id),
-            failed_logins: Set(if lock { 0 } else { failures }),
-            locked_until: Set(lock.then(|| now + Duration::minutes(i64::from(cfg.lockout_minutes)))),
-            ..Default::default()
+    match check_password(db, cfg, &user, password_plain, now).await? {
+        Attempt::Accepted => {}
+        Attempt::Wrong => {
+            record_address_failure(db, client_addr, now, window).await?;
+            return Err(LoginError::Invalid);
         }
-        .update(db)
-        .await?;
-        record_address_failure(db, throttle, client_addr, now, window).await?;
+        Attempt::Locked(until) => {
+            record_address_failure(db, client_addr, now, window).await?;
+            return Err(LoginError::Locked(until));
+        }
+    }
+    if !user.active {
+        record_address_failure(db, client_addr, now, window).await?;
         return Err(LoginError::Invalid);
-    }
-    if user.failed_logins != 0 || user.locked_until.is_some() {
-        app_user::ActiveModel {
-            id: Set(user.id),
-            failed_logins: Set(0),
-            locked_until: Set(None),
-            ..Default::default()
-        }
-        .update(db)
-        .await?;
     }
     Ok(user)
 }
 
+/// The outcome of one password check against an account's budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// Right password: the account's failure count is back to zero.
+    Accepted,
+    /// Wrong password, counted (and the account locked if that was the last check).
+    Wrong,
+    /// No check left: the account is locked until then (the password was not verified).
+    Locked(DateTime<Utc>),
+}
+
+/// Checks a password of an account within its budget of `max_failed_logins` consecutive
+/// failures — the sign-in and the current password of `/senha` share it. One atomic
+/// statement reserves the check before Argon2 runs; parallel checks past the budget are
+/// refused without verifying.
+pub async fn check_password(
+    db: &DatabaseConnection,
+    cfg: &AuthConfig,
+    user: &app_user::Model,
+    password_plain: &str,
+    now: DateTime<Utc>,
+) -> Result<Attempt, DbErr> {
+    let max = i32::try_from(cfg.max_failed_logins.max(1)).unwrap_or(i32::MAX);
+    let lockout = Duration::minutes(i64::from(cfg.lockout_minutes));
+    let backend = db.get_database_backend();
+    let reserved = db
+        .query_one_raw(statement(
+            backend,
+            "UPDATE app_user SET failed_logins = failed_logins + 1
+             WHERE id = ? AND failed_logins < ? AND (locked_until IS NULL OR locked_until <= ?)
+             RETURNING failed_logins",
+            vec![user.id.into(), max.into(), now.into()],
+        ))
+        .await?;
+    let Some(row) = reserved else {
+        password::dummy_verify_async(password_plain).await;
+        let until = app_user::Entity::find_by_id(user.id)
+            .one(db)
+            .await?
+            .and_then(|u| u.locked_until)
+            .filter(|u| *u > now)
+            .unwrap_or(now + lockout);
+        return Ok(Attempt::Locked(until));
+    };
+    let count: i32 = row.try_get("", "failed_logins")?;
+    if password::verify_async(password_plain, &user.password_hash).await {
+        // Only this attempt's reservation is given back with the reset; a lock set
+        // meanwhile by other attempts stays.
+        db.execute_raw(statement(
+            backend,
+            "UPDATE app_user SET failed_logins = 0, locked_until = NULL
+             WHERE id = ? AND (locked_until IS NULL OR locked_until <= ?)",
+            vec![user.id.into(), now.into()],
+        ))
+        .await?;
+        return Ok(Attempt::Accepted);
+    }
+    if count >= max {
+        // The last check of the budget failed: lock, and start a fresh budget after it.
+        db.execute_raw(statement(
+            backend,
+            "UPDATE app_user SET failed_logins = 0, locked_until = ? WHERE id = ?",
+            vec![(now + lockout).into(), user.id.into()],
+        ))
+        .await?;
+    }
+    Ok(Attempt::Wrong)
+}
+
+/// Counts a failed sign-in of an address with one upsert: a new window when the last one is
+/// over, else one more failure. Parallel failures never collide on the primary key.
 async fn record_address_failure(
     db: &DatabaseConnection,
-    current: Option<login_throttle::Model>,
     client_addr: &str,
     now: DateTime<Utc>,
     window: Duration,
 ) -> Result<(), DbErr> {
-    match current {
-        Some(t) if now - t.window_start < window => {
-            login_throttle::ActiveModel {
-                client_addr: Set(t.client_addr),
-                failures: Set(t.failures.saturating_add(1)),
-                ..Default::default()
-            }
-            .update(db)
-            .await?;
-        }
-        Some(t) => {
-            login_throttle::ActiveModel {
-                client_addr: Set(t.client_addr),
-                window_start: Set(now),
-                failures: Set(1),
-            }
-            .update(db)
-            .await?;
-        }
-        None => {
-            login_throttle::ActiveModel {
-                client_addr: Set(client_addr.to_string()),
-                window_start: Set(now),
-                failures: Set(1),
-            }
-            .insert(db)
-            .await?;
-        }
-    }
+    let since = now - window;
+    db.execute_raw(statement(
+        db.get_database_backend(),
+        "INSERT INTO login_throttle (client_addr, window_start, failures) VALUES (?, ?, 1)
+         ON CONFLICT (client_addr) DO UPDATE SET
+           failures = CASE WHEN login_throttle.window_start > ?
+                           THEN login_throttle.failures + 1 ELSE 1 END,
+           window_start = CASE WHEN login_throttle.window_start > ?
+                               THEN login_throttle.window_start ELSE excluded.window_start END",
+        vec![client_addr.into(), now.into(), since.into(), since.into()],
+    ))
+    .await?;
     Ok(())
 }
 

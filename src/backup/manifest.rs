@@ -45,6 +45,10 @@ pub struct Manifest {
     /// `schema.table` → rows, for every table in the backup.
     pub tables: BTreeMap<String, u64>,
     pub payload: Payload,
+    /// The head of the audit chain in the copy: an anchor kept outside the database
+    /// (`audit verify --anchor ID:HASH`); a restore checks it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_head: Option<crate::audit::Anchor>,
 }
 
 impl Manifest {

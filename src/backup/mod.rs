@@ -148,7 +148,7 @@ pub async fn backup(config: &Config, output: Option<&Path>) -> Result<BackupRepo
         )))?;
     let created_at = Utc::now();
     let conn = crate::db::connect(&config.database).await?;
-    let (scope, server_version, migrations, tables, payload) = match backend {
+    let (scope, server_version, migrations, tables, audit_head, payload) = match backend {
         Backend::Sqlite => {
             let copy = work.path().join("copy.sqlite");
             sqlite::snapshot(&conn, &copy).await?;
@@ -158,6 +158,11 @@ pub async fn backup(config: &Config, output: Option<&Path>) -> Result<BackupRepo
             let migrations = inspect::migrations(&c).await?;
             let tables = inspect::counts(&c, Scope::Database).await?;
             let version = inspect::server_version(&c).await?;
+            let head = if migrations.is_empty() {
+                None
+            } else {
+                crate::audit::head(&c).await?
+            };
             c.close().await?;
             let name = "database.sqlite.gz";
             let payload = work.path().join(name);
@@ -172,6 +177,7 @@ pub async fn backup(config: &Config, output: Option<&Path>) -> Result<BackupRepo
                 version,
                 migrations,
                 tables,
+                head,
                 (
                     payload,
                     Payload {
@@ -214,6 +220,11 @@ pub async fn backup(config: &Config, output: Option<&Path>) -> Result<BackupRepo
             let migrations = inspect::migrations(&txn).await?;
             let tables = inspect::counts(&txn, scope).await?;
             let version = inspect::server_version(&txn).await?;
+            let head = if migrations.is_empty() {
+                None
+            } else {
+                crate::audit::head(&txn).await?
+            };
             let name = "database.pgdump";
             let payload = work.path().join(name);
             let dumped = postgres::dump(&config.backup, &pg, &snapshot, scope, &payload).await;
@@ -229,6 +240,7 @@ pub async fn backup(config: &Config, output: Option<&Path>) -> Result<BackupRepo
                 version,
                 migrations,
                 tables,
+                head,
                 (
                     payload,
                     Payload {
@@ -250,6 +262,7 @@ pub async fn backup(config: &Config, output: Option<&Path>) -> Result<BackupRepo
         migrations,
         tables,
         payload: payload.1,
+        audit_head,
     };
     let name = retention::file_name(created_at, recipient.is_some());
     let (dir2, m2, p2, r2) = (
@@ -404,7 +417,8 @@ async fn check_restored(
     let audit_rows = if migrations.is_empty() {
         0
     } else {
-        match crate::audit::verify(conn).await? {
+        let anchors: Vec<crate::audit::Anchor> = manifest.audit_head.iter().cloned().collect();
+        match crate::audit::verify_anchored(conn, &anchors).await? {
             crate::audit::Verification::Intact { rows } => rows,
             crate::audit::Verification::Broken { row_id, reason } => {
                 return Err(BackupError::Integrity(format!(

@@ -54,6 +54,17 @@ pub struct ServerConfig {
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     #[serde(default = "default_shutdown_timeout")]
     pub shutdown_timeout_secs: u64,
+    /// Largest request body the app reads (bytes); more answers 413 before any parsing.
+    #[serde(default = "default_max_body_bytes")]
+    pub max_body_bytes: usize,
+    /// Largest request head (target plus headers, bytes): a longer target answers 414, a
+    /// larger head 431, at once.
+    #[serde(default = "default_max_head_bytes")]
+    pub max_head_bytes: usize,
+    /// A connection with no traffic for this many seconds is closed (a slow or silent client
+    /// cannot hold one open).
+    #[serde(default = "default_idle_timeout")]
+    pub idle_timeout_secs: u64,
 }
 
 impl Default for ServerConfig {
@@ -62,6 +73,9 @@ impl Default for ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 3030)),
             trusted_proxies: default_trusted_proxies(),
             shutdown_timeout_secs: default_shutdown_timeout(),
+            max_body_bytes: default_max_body_bytes(),
+            max_head_bytes: default_max_head_bytes(),
+            idle_timeout_secs: default_idle_timeout(),
         }
     }
 }
@@ -75,6 +89,18 @@ fn default_trusted_proxies() -> Vec<std::net::IpAddr> {
 
 fn default_shutdown_timeout() -> u64 {
     30
+}
+
+fn default_max_body_bytes() -> usize {
+    2 * 1024 * 1024
+}
+
+fn default_max_head_bytes() -> usize {
+    8 * 1024
+}
+
+fn default_idle_timeout() -> u64 {
+    60
 }
 
 #[derive(Clone, Deserialize)]
@@ -163,6 +189,24 @@ pub struct AuthConfig {
     pub address_window_minutes: u32,
     /// Minimum password length.
     pub min_password_length: u32,
+    /// Nurses may change treatment and print prescriptions (where a municipal protocol
+    /// allows it); physicians always may.
+    #[serde(default)]
+    pub nurse_prescribes: bool,
+    /// An admin may give themselves a clinical role (coordination, team, micro-area). Off by
+    /// default: an admin who grants themselves access to nominal data is refused, and the
+    /// attempt is audited either way.
+    #[serde(default)]
+    pub admin_may_self_grant_clinical: bool,
+}
+
+impl AuthConfig {
+    /// The configurable part of the permission matrix.
+    pub fn policy(&self) -> crate::auth::Policy {
+        crate::auth::Policy {
+            nurse_prescribes: self.nurse_prescribes,
+        }
+    }
 }
 
 impl Default for AuthConfig {
@@ -175,6 +219,8 @@ impl Default for AuthConfig {
             address_max_failures: 20,
             address_window_minutes: 15,
             min_password_length: 10,
+            nurse_prescribes: false,
+            admin_may_self_grant_clinical: false,
         }
     }
 }

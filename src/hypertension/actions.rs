@@ -8,7 +8,7 @@ use sea_orm::{
     DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 
-use crate::auth::Scope;
+use crate::auth::{Grants, Permission, Scope};
 use crate::clinical::cv_risk;
 use crate::clinical::exams::Analyte;
 use crate::clinical::hiperdia::{ActionType, RecordKind, Status, next_actions};
@@ -47,6 +47,10 @@ pub enum ActionError {
     /// The action is no longer pending (already done or cancelled, e.g. a double submit).
     #[error("{0}")]
     Conflict(String),
+    /// The patient is in scope, but the user's profile may not do this (the permission
+    /// matrix, `auth::permission`); the message is for the person at the screen.
+    #[error("{0}")]
+    Forbidden(&'static str),
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -55,11 +59,46 @@ fn invalid(field: &str, message: impl Into<String>) -> ActionError {
     ActionError::Invalid(vec![FieldError::new(field, message)])
 }
 
-/// Who is writing.
+/// Who is writing: whose patients (scope) and what they may do to them (grants).
 #[derive(Debug, Clone, Copy)]
 pub struct Actor<'a> {
     pub user_id: i64,
     pub scope: &'a Scope,
+    pub grants: &'a Grants,
+}
+
+impl Actor<'_> {
+    /// `Ok` when the matrix allows `permission` on an action that is `clinical` or not.
+    pub fn check(&self, permission: Permission, clinical: bool) -> Result<(), ActionError> {
+        self.grants
+            .check(permission, clinical)
+            .map_err(ActionError::Forbidden)
+    }
+}
+
+/// Whether an action type is clinical: everything but arranging the round and starting an
+/// MRPA (what an ACS arranges and sees at home).
+pub fn is_clinical(t: ActionType) -> bool {
+    !matches!(t, ActionType::ScheduleRound | ActionType::StartMrpa)
+}
+
+/// The permission completing an action of this type needs.
+pub fn completion_permission(t: ActionType) -> Permission {
+    match t {
+        ActionType::ScheduleRound | ActionType::StartMrpa => Permission::Complete,
+        ActionType::ModifyTreatment => Permission::ChangeTreatment,
+        _ => Permission::RecordClinical,
+    }
+}
+
+/// Whether the user may schedule an action of this type.
+pub fn may_schedule(grants: &Grants, t: ActionType) -> bool {
+    grants.may_on(Permission::Schedule, is_clinical(t))
+}
+
+/// Whether the user may complete an action of this type.
+pub fn may_complete(grants: &Grants, t: ActionType) -> bool {
+    grants.may_on(completion_permission(t), is_clinical(t))
 }
 
 /// MRPA evaluation: the five days of home readings and the professional's decision.
@@ -354,6 +393,7 @@ pub async fn schedule(
     patient::find_in_scope(db, actor.scope, person)
         .await?
         .ok_or(ActionError::NotFound)?;
+    actor.check(Permission::Schedule, is_clinical(action_type))?;
     let notes =
         clean_text("observacoes", notes.as_deref()).map_err(|e| ActionError::Invalid(vec![e]))?;
     if due < today {
@@ -451,6 +491,10 @@ pub async fn complete(
     patient::find_in_scope(db, actor.scope, person)
         .await?
         .ok_or(ActionError::NotFound)?;
+    actor.check(
+        completion_permission(c.action_type),
+        is_clinical(c.action_type),
+    )?;
     validate(&c, today)?;
     let notes =
         clean_text("observacoes", c.notes.as_deref()).map_err(|e| ActionError::Invalid(vec![e]))?;
@@ -722,6 +766,36 @@ pub async fn find(
     Ok(a)
 }
 
+/// What a correction changed, for the audit row: the action before and after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Changed {
+    pub person: i64,
+    pub before: String,
+    pub after: String,
+}
+
+impl Changed {
+    /// One line for the audit trail (no free text but the reason given for an annulment).
+    pub fn audit_detail(&self) -> String {
+        format!("antes: {}; depois: {}", self.before, self.after)
+    }
+}
+
+/// The fields of an action the audit trail keeps (no notes: free text may name people).
+fn describe(a: &action::Model) -> String {
+    let mut out = format!(
+        "id={} tipo={} situacao={} prazo={}",
+        a.id, a.action_type, a.status, a.due_date
+    );
+    if let Some(d) = a.done_date {
+        out.push_str(&format!(" realizada={d}"));
+    }
+    if let Some(u) = a.done_by {
+        out.push_str(&format!(" por={u}"));
+    }
+    out
+}
+
 /// Cancels a pending action (it stays in the timeline as cancelled, with the reason).
 pub async fn cancel(
     db: &DatabaseConnection,
@@ -731,6 +805,7 @@ pub async fn cancel(
     today: NaiveDate,
 ) -> Result<i64, ActionError> {
     let a = find(db, actor.scope, id).await?;
+    actor.check(Permission::Cancel, true)?;
     let reason =
         clean_text("motivo", reason.as_deref()).map_err(|e| ActionError::Invalid(vec![e]))?;
     let txn = db.begin().await?;
@@ -753,37 +828,141 @@ pub async fn cancel(
     Ok(a.co_cidadao)
 }
 
-/// Deletes an action entered by mistake: its record goes with it, and so do the pending
-/// actions it scheduled (and theirs); actions already done or cancelled that it led to stay
-/// in the history, detached. Never fails on a foreign key.
+/// Whether an action is a completed record (done, or done and then annulled): never deleted.
+pub fn is_record(a: &action::Model) -> bool {
+    a.status == Status::Done.key() || a.annulled_at.is_some()
+}
+
+/// The pending actions an action scheduled (and theirs), children last.
+async fn pending_successors(txn: &DatabaseTransaction, id: i64) -> Result<Vec<i64>, ActionError> {
+    let mut out = Vec::new();
+    let mut frontier = vec![id];
+    while let Some(parent) = frontier.pop() {
+        let children = action::Entity::find()
+            .filter(action::Column::OriginId.eq(parent))
+            .filter(action::Column::Status.eq(Status::Pending.key()))
+            .all(txn)
+            .await?;
+        for c in children {
+            out.push(c.id);
+            frontier.push(c.id);
+        }
+    }
+    Ok(out)
+}
+
+/// Deletes an action entered by mistake that is not a completed record (pending or
+/// cancelled), with the pending actions it scheduled (and theirs); actions already done that
+/// it led to stay in the history, detached. A completed action is refused: annul it
+/// ([`annul`]). Never fails on a foreign key.
 pub async fn delete(
     db: &DatabaseConnection,
     actor: Actor<'_>,
     id: i64,
     today: NaiveDate,
-) -> Result<i64, ActionError> {
+) -> Result<Changed, ActionError> {
     let a = find(db, actor.scope, id).await?;
-    let txn = db.begin().await?;
-    let mut doomed = vec![a.id];
-    let mut frontier = vec![a.id];
-    while let Some(parent) = frontier.pop() {
-        let children = action::Entity::find()
-            .filter(action::Column::OriginId.eq(parent))
-            .filter(action::Column::Status.eq(Status::Pending.key()))
-            .all(&txn)
-            .await?;
-        for c in children {
-            doomed.push(c.id);
-            frontier.push(c.id);
-        }
+    actor.check(Permission::Delete, true)?;
+    if is_record(&a) {
+        return Err(ActionError::Conflict(
+            "Uma ação realizada não é excluída: anule-a informando o motivo.".to_string(),
+        ));
     }
+    let txn = db.begin().await?;
+    // Re-read inside the transaction: it may have been completed meanwhile.
+    let res = action::Entity::find_by_id(a.id)
+        .filter(action::Column::Status.ne(Status::Done.key()))
+        .filter(action::Column::AnnulledAt.is_null())
+        .one(&txn)
+        .await?;
+    let Some(a) = res else {
+        return Err(ActionError::Conflict(
+            "Uma ação realizada não é excluída: anule-a informando o motivo.".to_string(),
+        ));
+    };
+    let mut doomed = vec![a.id];
+    doomed.extend(pending_successors(&txn, a.id).await?);
     // Children first, so the SET NULL of the remaining ones never points at a deleted row.
     for id in doomed.iter().rev() {
         action::Entity::delete_by_id(*id).exec(&txn).await?;
     }
     followup::refresh_person(&txn, a.co_cidadao, today).await?;
     txn.commit().await?;
-    Ok(a.co_cidadao)
+    let after = if doomed.len() > 1 {
+        format!(
+            "excluida com as pendentes que gerou ({})",
+            doomed[1..]
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(" ")
+        )
+    } else {
+        "excluida".to_string()
+    };
+    Ok(Changed {
+        person: a.co_cidadao,
+        before: describe(&a),
+        after,
+    })
+}
+
+/// Annuls a completed action with a reason: it stays in the timeline as annulled (status
+/// `cancelled`, who, when, why), its record no longer counts, and the pending actions it
+/// scheduled are removed. Nothing is deleted but those pending successors.
+pub async fn annul(
+    db: &DatabaseConnection,
+    actor: Actor<'_>,
+    id: i64,
+    reason: Option<String>,
+    today: NaiveDate,
+) -> Result<Changed, ActionError> {
+    let a = find(db, actor.scope, id).await?;
+    actor.check(Permission::Delete, true)?;
+    let reason = clean_text("motivo", reason.as_deref())
+        .map_err(|e| ActionError::Invalid(vec![e]))?
+        .ok_or_else(|| invalid("motivo", "Informe o motivo da anulação."))?;
+    let txn = db.begin().await?;
+    let res = action::Entity::update_many()
+        .col_expr(action::Column::Status, Status::Cancelled.key().into())
+        .col_expr(action::Column::AnnulledAt, Some(now()).into())
+        .col_expr(action::Column::AnnulledBy, Some(actor.user_id).into())
+        .col_expr(action::Column::AnnulReason, Some(reason.clone()).into())
+        .col_expr(action::Column::UpdatedAt, now().into())
+        .filter(action::Column::Id.eq(a.id))
+        .filter(action::Column::Status.eq(Status::Done.key()))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(ActionError::Conflict(
+            "Só uma ação realizada pode ser anulada.".to_string(),
+        ));
+    }
+    let successors = pending_successors(&txn, a.id).await?;
+    for id in successors.iter().rev() {
+        action::Entity::delete_by_id(*id).exec(&txn).await?;
+    }
+    followup::refresh_person(&txn, a.co_cidadao, today).await?;
+    txn.commit().await?;
+    let mut after = format!(
+        "id={} situacao=cancelled anulada_por={} motivo=\"{}\"",
+        a.id, actor.user_id, reason
+    );
+    if !successors.is_empty() {
+        after.push_str(&format!(
+            " pendentes_excluidas={}",
+            successors
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        ));
+    }
+    Ok(Changed {
+        person: a.co_cidadao,
+        before: describe(&a),
+        after,
+    })
 }
 
 #[cfg(test)]

@@ -3,9 +3,9 @@
 //! MRPA sheet's patient block. Rendering is in `crate::print` and `crate::export`.
 
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::auth::Scope;
+use crate::auth::{Grants, Permission, Scope};
 use crate::clinical::age;
 use crate::clinical::blood_pressure::ControlStatus;
 use crate::clinical::c5::Practice;
@@ -15,6 +15,7 @@ use crate::print::{Patient, PrescribedItem, Prescription};
 use crate::store::hypertension_medication as medication;
 use crate::store::hypertension_summary::{self as summary, Column};
 
+use super::actions::ActionError;
 use super::followup;
 
 /// Most rows one export may hold (a municipality's whole list fits; more is refused).
@@ -50,7 +51,12 @@ pub fn address(r: &summary::Model) -> Option<String> {
 }
 
 /// The worklist rows as an exported table.
-pub fn worklist_table(rows: &[summary::Model], today: NaiveDate) -> Table {
+pub fn worklist_table(
+    grants: &Grants,
+    rows: &[summary::Model],
+    today: NaiveDate,
+) -> Result<Table, &'static str> {
+    grants.check(Permission::Export, true)?;
     let headers = [
         "Nome",
         "CNS",
@@ -110,11 +116,11 @@ pub fn worklist_table(rows: &[summary::Model], today: NaiveDate) -> Table {
             ]
         })
         .collect();
-    Table {
+    Ok(Table {
         title: "Hipertensos".into(),
         headers: headers.iter().map(|h| h.to_string()).collect(),
         rows,
-    }
+    })
 }
 
 /// The patient block of a printed document.
@@ -134,13 +140,18 @@ pub fn patient(r: &summary::Model) -> Patient {
 
 /// Prescriptions of the active medications of the given persons (in that order), with the
 /// person of each, skipping persons outside the scope or without an active medication.
+/// Refused unless the user may print a prescription (signed with their own name).
 pub async fn prescriptions(
     db: &DatabaseConnection,
     scope: &Scope,
+    grants: &Grants,
     persons: &[i64],
     professional: &str,
     today: NaiveDate,
-) -> Result<Vec<(i64, Prescription)>, DbErr> {
+) -> Result<Vec<(i64, Prescription)>, ActionError> {
+    grants
+        .check(Permission::PrintPrescription, true)
+        .map_err(ActionError::Forbidden)?;
     let rows = summary::Entity::find()
         .filter(scope.condition(Column::NuCnes, Column::NuIne, Column::MicroArea))
         .filter(Column::CoSeqCidadao.is_in(persons.to_vec()))

@@ -350,13 +350,25 @@ pub async fn load(
 
     let medications = treatment::list(db, person).await?;
 
-    // The programme's exams: the latest of each analyte.
-    let results = exam::Entity::find()
+    // The programme's exams: the latest of each analyte, from completed actions only (an
+    // annulled action's results no longer count).
+    let done: Vec<i64> = action::Entity::find()
+        .filter(action::Column::CoCidadao.eq(person))
+        .filter(action::Column::Status.eq(Status::Done.key()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    let results: Vec<exam::Model> = exam::Entity::find()
         .filter(exam::Column::CoCidadao.eq(person))
         .order_by_asc(exam::Column::CollectedOn)
         .order_by_asc(exam::Column::Id)
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .filter(|r| done.contains(&r.action_id))
+        .collect();
     let mut latest: BTreeMap<&'static str, LatestExam> = BTreeMap::new();
     for r in &results {
         if let Some(a) = Analyte::from_key(&r.analyte) {

@@ -8,6 +8,7 @@ use sea_orm::{
     EntityTrait, QueryFilter, QueryOrder, TransactionTrait, Value,
 };
 
+use crate::auth::Permission;
 use crate::clinical::antihypertensives;
 use crate::db::sql::statement;
 use crate::store::{hypertension_medication as medication, hypertension_medication_event as event};
@@ -211,6 +212,7 @@ pub async fn add(
     patient::find_in_scope(db, actor.scope, person)
         .await?
         .ok_or(ActionError::NotFound)?;
+    actor.check(Permission::ChangeTreatment, true)?;
     let mut errors = Vec::new();
     let item = catalogue(db)
         .await?
@@ -324,6 +326,7 @@ pub async fn change(
     patient::find_in_scope(db, actor.scope, m.co_cidadao)
         .await?
         .ok_or(ActionError::NotFound)?;
+    actor.check(Permission::ChangeTreatment, true)?;
     let reason =
         clean_text("motivo", reason.as_deref()).map_err(|e| ActionError::Invalid(vec![e]))?;
     let status = MedStatus::from_key(&m.status).unwrap_or(MedStatus::Stopped);

@@ -19,6 +19,8 @@ pub struct Model {
     pub failed_logins: i32,
     pub locked_until: Option<DateTimeUtc>,
     pub password_changed_at: DateTimeUtc,
+    /// A [`crate::auth::Profession`] key (`medico`, `enfermeiro`); `None` for anyone else.
+    pub profession: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -21,6 +21,8 @@ pub struct Model {
     pub request_id: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+    /// The API token the request came with (`None`: a browser session, the command line).
+    pub token_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,4 +1,5 @@
-//! A follow-up action of the hypertension programme (pending, done or cancelled).
+//! A follow-up action of the hypertension programme (pending, done or cancelled; a done one
+//! that was annulled is cancelled with `annulled_*` set).
 
 use sea_orm::entity::prelude::*;
 
@@ -24,6 +25,11 @@ pub struct Model {
     pub done_by: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// A completed action annulled (status `cancelled`): when, by whom and why. A completed
+    /// record is never deleted.
+    pub annulled_at: Option<DateTimeUtc>,
+    pub annulled_by: Option<i64>,
+    pub annul_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

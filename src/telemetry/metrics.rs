@@ -24,7 +24,7 @@ use poem::web::Data;
 use poem::{Endpoint, EndpointExt, Response, Route, get, handler};
 use sea_orm::{DatabaseConnection, DbBackend};
 
-use crate::web::AppState;
+use crate::state::AppState;
 
 /// Histogram: duration of HTTP requests, by `http_route` (template), `http_request_method`,
 /// `http_response_status_code`.

@@ -8,7 +8,7 @@ use poem::{IntoResponse, Request, Response, handler};
 
 use crate::audit::{self, Action, Event};
 use crate::auth::users::{self, NewUser, UserWithRoles};
-use crate::auth::{Assignment, CurrentUser, Role, password, tokens};
+use crate::auth::{Assignment, CurrentUser, Profession, Role, password, tokens};
 use crate::territory::{self, Territory};
 
 use super::error::WebError;
@@ -180,6 +180,31 @@ fn parse_assignment(form: &FormData, t: &Territory) -> Result<Assignment, WebErr
     Ok(a)
 }
 
+/// The profession select: what a clinical role may do depends on it (docs/permissions.md).
+fn profession_field(chosen: &str) -> Markup {
+    html! {
+        div class="field" {
+            label for="profissao" { "Profissão (define o que o perfil clínico pode fazer: receitas e tratamento só por médico/a)" }
+            select id="profissao" name="profissao" {
+                option value="" selected[chosen.is_empty()] { "Outra / não se aplica" }
+                @for p in Profession::ALL {
+                    option value=(p.key()) selected[chosen == p.key()] { (p.label()) }
+                }
+            }
+        }
+    }
+}
+
+/// `profissao`: empty is none; anything else must be a known profession.
+fn parse_profession(form: &FormData) -> Result<Option<Profession>, WebError> {
+    match form.get("profissao").trim() {
+        "" => Ok(None),
+        k => Profession::from_key(k)
+            .map(Some)
+            .ok_or_else(|| WebError::BadRequest("Profissão desconhecida.".into())),
+    }
+}
+
 fn new_user_form(
     user: &CurrentUser,
     t: &Territory,
@@ -195,6 +220,7 @@ fn new_user_form(
             div class="field" { label for="usuario" { "Nome de usuário" } input id="usuario" name="usuario" required maxlength="40" value=(v("usuario")); }
             div class="field" { label for="nome" { "Nome completo" } input id="nome" name="nome" required maxlength="120" value=(v("nome")); }
             div class="field" { label for="cpf" { "CPF (opcional, permite entrar pelo CPF)" } input id="cpf" name="cpf" inputmode="numeric" maxlength="14" value=(v("cpf")); }
+            (profession_field(&v("profissao")))
             fieldset { legend { "Primeiro perfil" } (assignment_fields(t)) }
             button type="submit" class="button" { "Criar usuário" }
         }
@@ -253,11 +279,17 @@ pub async fn create(
         Err(WebError::BadRequest(m)) => return Ok(fail(m)),
         Err(e) => return Err(e),
     };
+    let profession = match parse_profession(&form) {
+        Ok(p) => p,
+        Err(WebError::BadRequest(m)) => return Ok(fail(m)),
+        Err(e) => return Err(e),
+    };
     let pw = password::generate();
     let new = NewUser {
         username: form.get("usuario").to_string(),
         full_name: form.get("nome").to_string(),
         cpf: Some(form.get("cpf").to_string()),
+        profession,
         assignments: vec![assignment],
     };
     let created = match users::create(&state.db, &state.config.auth, new, &pw, true).await {
@@ -302,6 +334,7 @@ fn edit_page(
                 input type="hidden" name="csrf" value=(me.csrf_token);
                 div class="field" { label for="nome" { "Nome completo" } input id="nome" name="nome" required maxlength="120" value=(u.full_name); }
                 div class="field" { label for="cpf" { "CPF" } input id="cpf" name="cpf" inputmode="numeric" maxlength="14" value=(u.cpf.clone().unwrap_or_default()); }
+                (profession_field(u.profession.as_deref().unwrap_or("")))
                 button type="submit" class="button" { "Salvar dados" }
             }
         }
@@ -426,9 +459,19 @@ pub async fn update(
     form: FormData,
 ) -> Result<Response, WebError> {
     let id = admin_change(req, &me, &form, &id)?;
-    let r = users::update_profile(&state.db, id, form.get("nome"), Some(form.get("cpf")))
-        .await
-        .map_err(WebError::from);
+    let r = match parse_profession(&form) {
+        Ok(profession) => {
+            match users::update_profile(&state.db, id, form.get("nome"), Some(form.get("cpf")))
+                .await
+            {
+                Ok(()) => users::set_profession(&state.db, id, profession)
+                    .await
+                    .map_err(WebError::from),
+                Err(e) => Err(WebError::from(e)),
+            }
+        }
+        Err(e) => Err(e),
+    };
     after_change(state, &me, &client, id, "profile", r).await
 }
 
@@ -509,6 +552,42 @@ pub async fn add_assignment(
     let id = admin_change(req, &me, &form, &id)?;
     users::find(&state.db, id).await?;
     let t = territory::load(&state.db).await?;
+    if id == me.id
+        && let Ok(a) = parse_assignment(&form, &t)
+        && matches!(a.role, Role::Coordinator | Role::Professional | Role::Acs)
+    {
+        // An admin giving themselves nominal data: its own event in the trail, shown to
+        // auditors, and refused unless the configuration allows it.
+        let allowed = state.config.auth.admin_may_self_grant_clinical;
+        audit::record(
+            &state.db,
+            Event {
+                user: Some(&me),
+                action: Action::SelfGrant,
+                resource: format!("user:{id}:self_grant:{}", a.role.key()),
+                filters: Some(format!(
+                    "{}; {}",
+                    a.describe(),
+                    if allowed { "permitido" } else { "recusado" }
+                )),
+                persons: Vec::new(),
+                person_count: 0,
+                origin: client.origin(),
+            },
+        )
+        .await?;
+        tracing::warn!(
+            user.id = me.id,
+            role = a.role.key(),
+            allowed,
+            "admin self-grant of a clinical role"
+        );
+        if !allowed {
+            return Err(WebError::Forbidden(
+                "Um administrador não pode se atribuir um perfil clínico (acesso a dados de pacientes). Peça a outro administrador, ou habilite auth.admin_may_self_grant_clinical na configuração.".into(),
+            ));
+        }
+    }
     let r = async {
         let a = parse_assignment(&form, &t)?;
         let mut all = users::assignments(&state.db, id).await?;
@@ -560,6 +639,10 @@ pub async fn remove_assignment(
 }
 
 // --- API tokens -------------------------------------------------------------------------
+//
+// Every user manages their own tokens at `/tokens`; the admin's `/admin/tokens` lists every
+// token (to revoke a leaked one) and creates tokens only for the admin. Nobody creates a
+// token that acts as someone else (`tokens::create` refuses it).
 
 fn token_state(
     t: &tokens::TokenWithUser,
@@ -580,12 +663,28 @@ fn when(t: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> String {
     t.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string()
 }
 
+/// Which token page: the admin's (every token) or one's own.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TokenView {
+    Admin,
+    Mine,
+}
+
+impl TokenView {
+    fn base(self) -> &'static str {
+        match self {
+            TokenView::Admin => paths::ADMIN_TOKENS,
+            TokenView::Mine => paths::MY_TOKENS,
+        }
+    }
+}
+
 /// The token list with the creation form (re-rendered with the message on bad input).
 fn tokens_page(
     me: &CurrentUser,
     state: &AppState,
     all: &[tokens::TokenWithUser],
-    people: &[UserWithRoles],
+    view: TokenView,
     form: Option<&FormData>,
     error: Option<&str>,
 ) -> Markup {
@@ -596,27 +695,18 @@ fn tokens_page(
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| d.to_string())
     };
-    let chosen = v("usuario", "");
+    let base = view.base();
     html! {
         div class="page-head" {
-            h1 { "Tokens de API" }
-            p class="lead" { "Chaves para sistemas integrados lerem a API (" a href="/api/docs" { "documentação" } "). Cada token age com o perfil e o território do usuário escolhido." }
+            h1 { @if view == TokenView::Admin { "Tokens de API" } @else { "Meus tokens de API" } }
+            p class="lead" { "Chaves para sistemas integrados lerem a API (" a href="/api/docs" { "documentação" } "). Um token age com o perfil e o território de quem o cria — " strong { "o seu" } "; cada pessoa cria os próprios tokens." }
         }
         @if let Some(e) = error { div class="notice notice-error" role="alert" { (e) } }
         section {
-            h2 { "Novo token" }
-            form method="post" action=(paths::ADMIN_TOKENS) class="form-stack" {
+            h2 { "Novo token (em seu nome: " (me.username) ")" }
+            form method="post" action=(base) class="form-stack" {
                 input type="hidden" name="csrf" value=(me.csrf_token);
                 div class="field" { label for="nome" { "Nome (para que sistema)" } input id="nome" name="nome" required maxlength=(tokens::MAX_NAME_CHARS) value=(v("nome", "")); }
-                div class="field" {
-                    label for="usuario" { "Usuário (o token terá o perfil e o território dele)" }
-                    select id="usuario" name="usuario" required {
-                        option value="" { "—" }
-                        @for p in people.iter().filter(|p| p.user.active) {
-                            option value=(p.user.id) selected[chosen == p.user.id.to_string()] { (p.user.username) " — " (p.user.full_name) }
-                        }
-                    }
-                }
                 div class="field" { label for="dias" { "Validade em dias (1 a " (tokens::MAX_DAYS) ")" } input id="dias" name="dias" type="number" min="1" max=(tokens::MAX_DAYS) required value=(v("dias", "90")); }
                 button type="submit" class="button" { "Criar token" }
             }
@@ -646,7 +736,7 @@ fn tokens_page(
                                     td { span class=(class) { (label) } }
                                     td {
                                         @if t.token.revoked_at.is_none() {
-                                            form method="post" action=(paths::admin_token_revoke(t.token.id)) class="inline" {
+                                            form method="post" action=(format!("{base}/{}/revogar", t.token.id)) class="inline" {
                                                 input type="hidden" name="csrf" value=(me.csrf_token);
                                                 button type="submit" class="button button-secondary" { "Revogar" }
                                             }
@@ -665,32 +755,46 @@ fn tokens_page(
 async fn render_tokens(
     state: &AppState,
     me: &CurrentUser,
+    view: TokenView,
     form: Option<&FormData>,
     error: Option<&str>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let all = tokens::list(&state.db).await?;
-    let people = users::list(&state.db).await?;
+    let all = match view {
+        TokenView::Admin => tokens::list(&state.db).await?,
+        TokenView::Mine => tokens::list_of(&state.db, me.id).await?,
+    };
     let footer = state.footer(Some(me)).await;
     Ok(layout::page(
         "Tokens de API",
         None,
         &footer,
-        tokens_page(me, state, &all, &people, form, error),
+        tokens_page(me, state, &all, view, form, error),
     )
     .with_status(status)
     .into_response())
 }
 
+/// `GET /admin/tokens`: every token.
 #[handler]
 pub async fn list_tokens(
     Auth(user): Auth,
     Data(state): Data<&AppState>,
 ) -> Result<Response, WebError> {
     require_admin(&user)?;
-    render_tokens(state, &user, None, None, StatusCode::OK).await
+    render_tokens(state, &user, TokenView::Admin, None, None, StatusCode::OK).await
 }
 
+/// `GET /tokens`: the signed-in user's tokens.
+#[handler]
+pub async fn my_tokens(
+    Auth(user): Auth,
+    Data(state): Data<&AppState>,
+) -> Result<Response, WebError> {
+    render_tokens(state, &user, TokenView::Mine, None, None, StatusCode::OK).await
+}
+
+/// `POST /admin/tokens`: a token for the admin themselves.
 #[handler]
 pub async fn create_token(
     req: &Request,
@@ -700,35 +804,60 @@ pub async fn create_token(
     form: FormData,
 ) -> Result<Response, WebError> {
     require_admin(&me)?;
+    create_own_token(req, client, me, state, form, TokenView::Admin).await
+}
+
+/// `POST /tokens`: a token for the signed-in user.
+#[handler]
+pub async fn create_my_token(
+    req: &Request,
+    client: Client,
+    Auth(me): Auth,
+    Data(state): Data<&AppState>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    create_own_token(req, client, me, state, form, TokenView::Mine).await
+}
+
+async fn create_own_token(
+    req: &Request,
+    client: Client,
+    me: CurrentUser,
+    state: &AppState,
+    form: FormData,
+    view: TokenView,
+) -> Result<Response, WebError> {
     check_csrf(req, Some(&form), &me)?;
-    let user_id = form.get("usuario").trim().parse::<i64>();
-    let days = form.get("dias").trim().parse::<i64>();
-    let (user_id, days) = match (user_id, days) {
-        (Err(_), _) => {
-            return render_tokens(
-                state,
-                &me,
-                Some(&form),
-                Some("Escolha o usuário do token."),
-                StatusCode::BAD_REQUEST,
-            )
-            .await;
-        }
-        (_, Err(_)) => {
-            return render_tokens(
-                state,
-                &me,
-                Some(&form),
-                Some(&format!("Validade: de 1 a {} dias.", tokens::MAX_DAYS)),
-                StatusCode::BAD_REQUEST,
-            )
-            .await;
-        }
-        (Ok(u), Ok(d)) => (u, d),
+    // A token for someone else (the old form's `usuario`) is impersonation: refused, and the
+    // attempt stays in the trail.
+    let other = form.get("usuario").trim();
+    if !other.is_empty() && other != me.id.to_string() {
+        write_audit(
+            state,
+            &me,
+            &client,
+            format!(
+                "api_token:refused:for_user:{}",
+                other.chars().take(20).collect::<String>()
+            ),
+        )
+        .await?;
+        return Err(WebError::Forbidden(tokens::NOT_FOR_OTHERS.into()));
+    }
+    let Ok(days) = form.get("dias").trim().parse::<i64>() else {
+        return render_tokens(
+            state,
+            &me,
+            view,
+            Some(&form),
+            Some(&format!("Validade: de 1 a {} dias.", tokens::MAX_DAYS)),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
     };
     let created = match tokens::create(
         &state.db,
-        user_id,
+        me.id,
         form.get("nome"),
         days,
         Some(me.id),
@@ -738,7 +867,15 @@ pub async fn create_token(
     {
         Ok(t) => t,
         Err(tokens::TokenError::Invalid(m)) => {
-            return render_tokens(state, &me, Some(&form), Some(&m), StatusCode::BAD_REQUEST).await;
+            return render_tokens(
+                state,
+                &me,
+                view,
+                Some(&form),
+                Some(&m),
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
         }
         Err(tokens::TokenError::NotFound) => return Err(WebError::NotFound),
         Err(tokens::TokenError::Db(e)) => return Err(e.into()),
@@ -750,7 +887,6 @@ pub async fn create_token(
         format!("api_token:{}:create", created.model.id),
     )
     .await?;
-    let owner = users::find(&state.db, created.model.user_id).await?;
     let footer = state.footer(Some(&me)).await;
     Ok(layout::page(
         "Token criado",
@@ -759,18 +895,19 @@ pub async fn create_token(
         html! {
             div class="page-head" { h1 { "Token criado" } }
             div class="notice" role="status" {
-                p { "Token " strong { (created.model.name) } " de " strong { (owner.username) } ", válido até " (when(created.model.expires_at, state.config.time_zone)) ":" }
+                p { "Token " strong { (created.model.name) } " de " strong { (me.username) } ", válido até " (when(created.model.expires_at, state.config.time_zone)) ":" }
                 p class="one-time-password" { code { (created.token) } }
                 p { "Ele aparece só esta vez: copie-o agora para o sistema integrado. Se perdê-lo, revogue este e crie outro." }
-                p { "Uso: cabeçalho " code { "Authorization: Bearer <token>" } " nas chamadas a " code { "/api/v1" } "." }
+                p { "Uso: cabeçalho " code { "Authorization: Bearer <token>" } " nas chamadas a " code { "/api/v1" } ". Cada chamada fica na auditoria com o número deste token." }
             }
-            p { a class="button" href=(paths::ADMIN_TOKENS) { "Continuar" } }
+            p { a class="button" href=(view.base()) { "Continuar" } }
         },
     )
     .with_header("Cache-Control", "no-store")
     .into_response())
 }
 
+/// `POST /admin/tokens/{id}/revogar`: any token (a leaked one, a departed user's).
 #[handler]
 pub async fn revoke_token(
     req: &Request,
@@ -781,12 +918,38 @@ pub async fn revoke_token(
     form: FormData,
 ) -> Result<Response, WebError> {
     let id = admin_change(req, &me, &form, &id)?;
-    match tokens::revoke(&state.db, id, chrono::Utc::now()).await {
+    revoke(state, &me, &client, id, None, TokenView::Admin).await
+}
+
+/// `POST /tokens/{id}/revogar`: one of the user's own tokens.
+#[handler]
+pub async fn revoke_my_token(
+    req: &Request,
+    client: Client,
+    Auth(me): Auth,
+    Data(state): Data<&AppState>,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    check_csrf(req, Some(&form), &me)?;
+    let id = parse_id(&id)?;
+    revoke(state, &me, &client, id, Some(me.id), TokenView::Mine).await
+}
+
+async fn revoke(
+    state: &AppState,
+    me: &CurrentUser,
+    client: &Client,
+    id: i64,
+    owner: Option<i64>,
+    view: TokenView,
+) -> Result<Response, WebError> {
+    match tokens::revoke(&state.db, id, owner, chrono::Utc::now()).await {
         Ok(_) => {}
         Err(tokens::TokenError::NotFound) => return Err(WebError::NotFound),
         Err(tokens::TokenError::Invalid(m)) => return Err(WebError::BadRequest(m)),
         Err(tokens::TokenError::Db(e)) => return Err(e.into()),
     }
-    write_audit(state, &me, &client, format!("api_token:{id}:revoke")).await?;
-    Ok(Redirect::see_other(paths::ADMIN_TOKENS).into_response())
+    write_audit(state, me, client, format!("api_token:{id}:revoke")).await?;
+    Ok(Redirect::see_other(view.base()).into_response())
 }

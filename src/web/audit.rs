@@ -217,7 +217,10 @@ pub async fn trail(
                             @for r in &rows {
                                 tr {
                                     td { (local(state, r.at)) span class="patient-meta" { "nº " (r.id) } }
-                                    td { (r.username.clone().unwrap_or_else(|| "—".into())) span class="patient-meta" { (r.role.clone().unwrap_or_default()) } }
+                                    td {
+                                        (r.username.clone().unwrap_or_else(|| "—".into())) span class="patient-meta" { (r.role.clone().unwrap_or_default()) }
+                                        @if let Some(t) = r.token_id { span class="patient-meta audit-token" { "pela API, token nº " (t) } }
+                                    }
                                     td { (action_label(&r.action)) }
                                     td { (r.resource) @if let Some(f) = &r.filters { span class="patient-meta" { (f) } } }
                                     td class="num" {

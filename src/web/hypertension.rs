@@ -7,6 +7,7 @@ use poem::http::header;
 use poem::web::Data;
 use poem::{IntoResponse, Request, Response, handler};
 
+use crate::auth::Permission;
 use crate::clinical::age;
 use crate::clinical::blood_pressure::ControlStatus;
 use crate::clinical::c5::{self, Practice};
@@ -182,6 +183,9 @@ struct View<'a> {
     today: chrono::NaiveDate,
     /// For the prescriptions form.
     csrf: &'a str,
+    /// What the user may do: exports and prescriptions are shown only to those who may.
+    may_export: bool,
+    may_prescribe: bool,
 }
 
 #[handler]
@@ -237,6 +241,8 @@ pub async fn list(
         page: &page,
         today: state.today(),
         csrf: &user.csrf_token,
+        may_export: user.grants().may(Permission::Export),
+        may_prescribe: user.grants().may(Permission::PrintPrescription),
     };
     let panel = panel(&view);
     let body = if hx.fragment {
@@ -401,9 +407,11 @@ fn rows_section(v: &View) -> Markup {
                     "Mostrando " (format::int(first)) "–" (format::int(last)) " de " (format::int(page.total))
                 }
                 p class="result-actions" {
-                    a class="button button-secondary" href=(v.query.for_export().href_at(paths::HYPERTENSION_CSV)) hx-boost="false" download { "Exportar CSV" }
-                    " "
-                    a class="button button-secondary" href=(v.query.for_export().href_at(paths::HYPERTENSION_XLSX)) hx-boost="false" download { "Exportar XLSX" }
+                    @if v.may_export {
+                        a class="button button-secondary" href=(v.query.for_export().href_at(paths::HYPERTENSION_CSV)) hx-boost="false" download { "Exportar CSV" }
+                        " "
+                        a class="button button-secondary" href=(v.query.for_export().href_at(paths::HYPERTENSION_XLSX)) hx-boost="false" download { "Exportar XLSX" }
+                    }
                     @if let (Some(team), Some(m)) = (&v.query.filters.team, &v.query.filters.micro_area) {
                         " "
                         a class="button button-secondary" href=(paths::acs_list(team, m)) hx-boost="false" { "Lista do ACS (microárea " (m) ")" }
@@ -414,17 +422,21 @@ fn rows_section(v: &View) -> Markup {
                     }
                 }
             }
-            form id="receitas" class="selection-bar" method="post" action=(paths::HYPERTENSION_PRESCRIPTIONS) hx-boost="false" target="_blank" {
-                input type="hidden" name=(CSRF_FIELD) value=(v.csrf);
-                button type="submit" class="button button-secondary" { "Imprimir receitas dos marcados" }
-                span class="muted" { " Marque os pacientes na primeira coluna; sai um PDF com uma receita por paciente (plano de tratamento em uso)." }
+            @if v.may_prescribe {
+                form id="receitas" class="selection-bar" method="post" action=(paths::HYPERTENSION_PRESCRIPTIONS) hx-boost="false" target="_blank" {
+                    input type="hidden" name=(CSRF_FIELD) value=(v.csrf);
+                    button type="submit" class="button button-secondary" { "Imprimir receitas dos marcados" }
+                    span class="muted" { " Marque os pacientes na primeira coluna; sai um PDF com uma receita por paciente (plano de tratamento em uso)." }
+                }
             }
             div class="table-wrap" tabindex="0" role="region" aria-label="Lista de hipertensos" {
                 table class="worklist" {
                     caption class="visually-hidden" { "Lista de acompanhamento de hipertensos" }
                     thead {
                         tr {
-                            th scope="col" class="select" { span class="visually-hidden" { "Selecionar para receita" } }
+                            @if v.may_prescribe {
+                                th scope="col" class="select" { span class="visually-hidden" { "Selecionar para receita" } }
+                            }
                             th scope="col" { "Paciente" }
                             th scope="col" { "Equipe e microárea" }
                             th scope="col" class="num" { "Última PA" }
@@ -437,7 +449,7 @@ fn rows_section(v: &View) -> Markup {
                         }
                     }
                     tbody {
-                        @for r in &page.rows { (row(r, v.today)) }
+                        @for r in &page.rows { (row(r, v.today, v.may_prescribe)) }
                     }
                 }
             }
@@ -456,7 +468,7 @@ fn scope_words(v: &View) -> String {
     }
 }
 
-fn row(r: &summary::Model, today: chrono::NaiveDate) -> Markup {
+fn row(r: &summary::Model, today: chrono::NaiveDate, may_prescribe: bool) -> Markup {
     let status =
         ControlStatus::from_key(&r.control_status).unwrap_or(ControlStatus::NoRecentReading);
     let badge = match status {
@@ -467,9 +479,11 @@ fn row(r: &summary::Model, today: chrono::NaiveDate) -> Markup {
     let met = |p: Practice| r.c5_met(p);
     html! {
         tr {
-            td class="select" {
-                input type="checkbox" form="receitas" name="pessoa" value=(r.co_seq_cidadao)
-                    aria-label=(format!("Selecionar {} para a receita", r.no_cidadao));
+            @if may_prescribe {
+                td class="select" {
+                    input type="checkbox" form="receitas" name="pessoa" value=(r.co_seq_cidadao)
+                        aria-label=(format!("Selecionar {} para a receita", r.no_cidadao));
+                }
             }
             td {
                 a class="patient-name" href=(paths::patient(r.co_seq_cidadao)) hx-boost="false" { (r.no_cidadao) }

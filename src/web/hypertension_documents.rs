@@ -7,6 +7,7 @@ use poem::web::{Data, Path};
 use poem::{Request, Response, handler};
 
 use crate::audit::{self, Action, Event};
+use crate::hypertension::actions::ActionError;
 use crate::hypertension::{documents, patient, worklist};
 use crate::print::{self, Header};
 
@@ -88,7 +89,9 @@ async fn export(
         )));
     }
     let today = state.today();
-    let table = documents::worklist_table(&rows, today);
+    let grants = user.grants();
+    let table = documents::worklist_table(&grants, &rows, today)
+        .map_err(|m| WebError::Forbidden(m.into()))?;
     let (bytes, content_type, ext) = match format {
         Format::Csv => (
             crate::export::to_csv(&table),
@@ -155,8 +158,15 @@ async fn prescriptions_for(
 ) -> Result<Response, WebError> {
     let scope = user.scope();
     let today = state.today();
+    let grants = user.grants();
     let found =
-        documents::prescriptions(&state.db, &scope, persons, &user.full_name, today).await?;
+        documents::prescriptions(&state.db, &scope, &grants, persons, &user.full_name, today)
+            .await
+            .map_err(|e| match e {
+                ActionError::Forbidden(m) => WebError::Forbidden(m.into()),
+                ActionError::Db(e) => WebError::Db(e),
+                _ => WebError::NotFound,
+            })?;
     let printed: Vec<i64> = found.iter().map(|(id, _)| *id).collect();
     let list: Vec<print::Prescription> = found.into_iter().map(|(_, p)| p).collect();
     if list.is_empty() {

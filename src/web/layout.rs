@@ -108,6 +108,7 @@ pub fn page(title: &str, current: Option<&str>, footer: &Footer, body: Markup) -
                             @if u.admin { a href=(paths::ADMIN_USERS) { "Usuários" } a href=(paths::ADMIN_TOKENS) { "Tokens de API" } }
                             @if u.auditor { a href=(paths::AUDIT) { "Auditoria" } }
                             span class="user-name" title=(u.roles) { (u.name) span class="user-role" { (u.roles) } }
+                            a href=(paths::MY_TOKENS) { "Meus tokens de API" }
                             a href=(paths::PASSWORD) { "Trocar senha" }
                             form method="post" action=(paths::LOGOUT) class="logout" {
                                 input type="hidden" name="csrf" value=(u.csrf_token);

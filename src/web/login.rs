@@ -211,7 +211,12 @@ pub async fn submit(
                 StatusCode::UNAUTHORIZED,
             ))
         }
-        Err(LoginError::Db(e)) => Err(WebError::Db(e)),
+        Err(LoginError::Db(e)) => {
+            // Still one line per failed attempt (fail2ban counts them), then the generic 500.
+            tracing::warn!(client_addr = %client.addr, reason = "error", "login failed");
+            crate::telemetry::metrics::record_login_failure();
+            Err(WebError::Db(e))
+        }
     }
 }
 
@@ -324,11 +329,43 @@ pub async fn password_submit(
         .into_response()
     };
     let stored = users::find(&state.db, user.id).await?;
-    if !crate::auth::password::verify(form.get("atual"), &stored.password_hash) {
+    if form.get("atual").chars().count() > 128 {
         return Ok(fail(
             "A senha atual não confere.".into(),
             StatusCode::BAD_REQUEST,
         ));
+    }
+    // The current password spends the same budget as the sign-in: `max_failed_logins` wrong
+    // ones lock the account (no unlimited oracle for a stolen session).
+    match users::check_password(
+        &state.db,
+        &state.config.auth,
+        &stored,
+        form.get("atual"),
+        Utc::now(),
+    )
+    .await?
+    {
+        users::Attempt::Accepted => {}
+        users::Attempt::Wrong => {
+            tracing::warn!(user.id = user.id, client_addr = %client.addr, reason = "wrong_current_password", "password change failed");
+            crate::telemetry::metrics::record_login_failure();
+            return Ok(fail(
+                "A senha atual não confere.".into(),
+                StatusCode::BAD_REQUEST,
+            ));
+        }
+        users::Attempt::Locked(until) => {
+            tracing::warn!(user.id = user.id, client_addr = %client.addr, reason = "locked", "password change failed");
+            crate::telemetry::metrics::record_login_failure();
+            let local = until.with_timezone(&state.config.time_zone).format("%H:%M");
+            return Ok(fail(
+                format!(
+                    "Conta bloqueada por tentativas inválidas até {local}. Tente de novo depois ou peça ao administrador."
+                ),
+                StatusCode::TOO_MANY_REQUESTS,
+            ));
+        }
     }
     if form.get("nova") != form.get("confirmacao") {
         return Ok(fail(

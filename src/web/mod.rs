@@ -12,6 +12,7 @@ pub mod hypertension;
 pub mod hypertension_documents;
 pub mod hypertension_reports;
 pub mod layout;
+pub mod limits;
 pub mod login;
 pub mod paths;
 pub mod patient;
@@ -84,6 +85,8 @@ fn favicon() -> Redirect {
 pub fn routes(state: AppState) -> impl Endpoint<Output = poem::Response> {
     let telemetry =
         crate::telemetry::request::RequestTelemetry::new(&state.config.server.trusted_proxies);
+    let max_body = state.config.server.max_body_bytes;
+    let max_head = state.config.server.max_head_bytes;
     Route::new()
         .at(paths::HOME, get(home))
         .at(paths::LOGIN, get(login::login_page).post(login::submit))
@@ -122,6 +125,8 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = poem::Response> {
         .at("/admin/usuarios/:id/perfis/remover", poem::post(admin::remove_assignment))
         .at(paths::ADMIN_TOKENS, get(admin::list_tokens).post(admin::create_token))
         .at("/admin/tokens/:id/revogar", poem::post(admin::revoke_token))
+        .at(paths::MY_TOKENS, get(admin::my_tokens).post(admin::create_my_token))
+        .at("/tokens/:id/revogar", poem::post(admin::revoke_my_token))
         .at(paths::AUDIT, get(audit::trail))
         .nest("/api", crate::api::routes())
         .at(paths::AUDIT_CSV, get(audit::csv))
@@ -150,5 +155,6 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = poem::Response> {
                     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
                 ),
         )
+        .around(move |ep, req| limits::cap_body(ep, req, max_body, max_head))
         .with(telemetry)
 }

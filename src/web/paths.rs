@@ -10,6 +10,8 @@ pub const PASSWORD: &str = "/senha";
 pub const ADMIN_USERS: &str = "/admin/usuarios";
 pub const ADMIN_NEW_USER: &str = "/admin/usuarios/novo";
 pub const ADMIN_TOKENS: &str = "/admin/tokens";
+/// Each user's own API tokens.
+pub const MY_TOKENS: &str = "/tokens";
 pub const AUDIT: &str = "/auditoria";
 pub const AUDIT_CSV: &str = "/auditoria.csv";
 pub const HYPERTENSION_CSV: &str = "/hipertensos/exportar.csv";
@@ -53,9 +55,4 @@ pub fn team_summary(team: &str) -> String {
 /// `/admin/usuarios/{id}`.
 pub fn admin_user(id: i64) -> String {
     format!("{ADMIN_USERS}/{id}")
-}
-
-/// `/admin/tokens/{id}/revogar`.
-pub fn admin_token_revoke(id: i64) -> String {
-    format!("{ADMIN_TOKENS}/{id}/revogar")
 }

@@ -17,7 +17,7 @@ use poem::web::{Data, Path, Redirect};
 use poem::{IntoResponse, Request, Response, handler};
 
 use crate::audit::{self, Action, Event};
-use crate::auth::CurrentUser;
+use crate::auth::{CurrentUser, Permission};
 use crate::clinical::blood_pressure::{CONTROL_DIASTOLIC, CONTROL_SYSTOLIC, ControlStatus};
 use crate::clinical::c5::Due;
 use crate::clinical::cv_risk::{self, RiskBand};
@@ -634,6 +634,7 @@ fn map_err(e: ActionError) -> Result<(Errors, Option<String>), WebError> {
         ActionError::Db(e) => Err(WebError::Db(e)),
         ActionError::Invalid(v) => Ok((Errors(v), None)),
         ActionError::Conflict(m) => Ok((Errors::default(), Some(m))),
+        ActionError::Forbidden(m) => Err(WebError::Forbidden(m.into())),
     }
 }
 
@@ -757,8 +758,10 @@ fn full_page(
             (flash(v, q))
             (identification(v))
             p class="patient-actions" {
-                a class="button button-secondary" href=(paths::patient_sub(id, "receita.pdf")) { "Imprimir receituário" }
-                " "
+                @if user.grants().may(Permission::PrintPrescription) {
+                    a class="button button-secondary" href=(paths::patient_sub(id, "receita.pdf")) { "Imprimir receituário" }
+                    " "
+                }
                 a class="button button-secondary" href=(paths::patient_sub(id, "mrpa.pdf")) { "Folha de registro do MRPA" }
                 " "
                 a class="button button-secondary" href=(paths::HYPERTENSION) { "Voltar para a lista" }
@@ -825,6 +828,7 @@ fn flash(v: &PatientView, q: &PageQuery) -> Markup {
                 p { (match ok.as_str() {
                     "cancelada" => "Ação cancelada.",
                     "excluida" => "Ação excluída.",
+                    "anulada" => "Ação anulada; ela continua na linha do tempo com o motivo.",
                     "tratamento" => "Plano de tratamento atualizado.",
                     _ => "Alteração salva.",
                 }) }
@@ -1375,11 +1379,12 @@ fn treatment_section(
     today: NaiveDate,
 ) -> Markup {
     let person = v.summary.co_seq_cidadao;
+    let may_treat = user.grants().may(Permission::ChangeTreatment);
     html! {
         section class="card" id="tratamento" aria-labelledby="tratamento-titulo" {
             h2 id="tratamento-titulo" { "Plano de tratamento" }
             @if v.medications.is_empty() {
-                p class="muted" { "Nenhum medicamento no plano do programa. Adicione abaixo." }
+                p class="muted" { "Nenhum medicamento no plano do programa." @if may_treat { " Adicione abaixo." } }
             } @else {
                 ul class="plain med-list" {
                     @for m in &v.medications {
@@ -1405,7 +1410,7 @@ fn treatment_section(
                                     }
                                 }
                             }
-                            @if m.status != MedStatus::Stopped {
+                            @if may_treat && m.status != MedStatus::Stopped {
                                 details class="med-change-box" {
                                     summary { "Alterar" }
                                     (change_medication_form(person, user, m, &FormData::default(), &Errors::default()))
@@ -1415,12 +1420,14 @@ fn treatment_section(
                     }
                 }
             }
-            details class="med-add-box" {
-                summary { "Adicionar medicamento" }
-                @if catalogue.is_empty() {
-                    p class="muted" { "O catálogo de medicamentos do PEC não tem anti-hipertensivos." }
-                } @else {
-                    (add_medication_form(person, user, catalogue, &FormData::default(), &Errors::default(), today))
+            @if may_treat {
+                details class="med-add-box" {
+                    summary { "Adicionar medicamento" }
+                    @if catalogue.is_empty() {
+                        p class="muted" { "O catálogo de medicamentos do PEC não tem anti-hipertensivos." }
+                    } @else {
+                        (add_medication_form(person, user, catalogue, &FormData::default(), &Errors::default(), today))
+                    }
                 }
             }
         }
@@ -1439,6 +1446,7 @@ fn schedule_form(
     today: NaiveDate,
 ) -> Markup {
     let chosen = form.get("tipo");
+    let grants = user.grants();
     let due = if form.get("data").is_empty() {
         iso(today)
     } else {
@@ -1450,7 +1458,9 @@ fn schedule_form(
             div class="field" {
                 label for="agendar-tipo" { "Ação" }
                 select id="agendar-tipo" name="tipo" {
-                    @for t in ActionType::ALL { option value=(t.key()) selected[chosen == t.key()] { (t.label()) } }
+                    @for t in ActionType::ALL.into_iter().filter(|t| actions::may_schedule(&grants, *t)) {
+                        option value=(t.key()) selected[chosen == t.key()] { (t.label()) }
+                    }
                 }
                 (field_errors(errors, "tipo"))
             }
@@ -1468,20 +1478,32 @@ fn schedule_form(
 
 fn followup_forms(v: &PatientView, user: &CurrentUser, today: NaiveDate) -> Markup {
     let person = v.summary.co_seq_cidadao;
+    let grants = user.grants();
+    let completable: Vec<ActionType> = ActionType::ALL
+        .into_iter()
+        .filter(|t| actions::may_complete(&grants, *t))
+        .collect();
+    let may_schedule = ActionType::ALL
+        .into_iter()
+        .any(|t| actions::may_schedule(&grants, t));
     html! {
         section class="card" id="acoes" aria-labelledby="acoes-titulo" {
             h2 id="acoes-titulo" { "Ações de acompanhamento" }
             div class="followup-forms" {
-                details {
-                    summary { "Agendar ação" }
-                    (schedule_form(person, user, &FormData::default(), &Errors::default(), today))
-                }
-                form method="get" action=(paths::patient_sub(person, "acoes/registrar")) class="form-inline register-any" {
-                    label for="registrar-tipo" { "Registrar ação realizada" }
-                    select id="registrar-tipo" name="tipo" {
-                        @for t in ActionType::ALL { option value=(t.key()) { (t.label()) } }
+                @if may_schedule {
+                    details {
+                        summary { "Agendar ação" }
+                        (schedule_form(person, user, &FormData::default(), &Errors::default(), today))
                     }
-                    button type="submit" class="button button-secondary" { "Registrar ação" }
+                }
+                @if !completable.is_empty() {
+                    form method="get" action=(paths::patient_sub(person, "acoes/registrar")) class="form-inline register-any" {
+                        label for="registrar-tipo" { "Registrar ação realizada" }
+                        select id="registrar-tipo" name="tipo" {
+                            @for t in &completable { option value=(t.key()) { (t.label()) } }
+                        }
+                        button type="submit" class="button button-secondary" { "Registrar ação" }
+                    }
                 }
             }
         }
@@ -1535,6 +1557,9 @@ fn status_badge(e: &TimelineEvent, today: NaiveDate) -> Markup {
         }
         Some(Status::Pending) => html! { span class="badge badge-warn" { "Pendente" } },
         Some(Status::Done) => html! { span class="badge badge-ok" { "Realizada" } },
+        Some(Status::Cancelled) if e.action.annulled_at.is_some() => {
+            html! { span class="badge badge-muted" { "Anulada" } }
+        }
         Some(Status::Cancelled) => html! { span class="badge badge-muted" { "Cancelada" } },
         None => html! { span class="badge badge-muted" { (e.action.status) } },
     }
@@ -1544,6 +1569,7 @@ fn event_item(person: i64, user: &CurrentUser, e: &TimelineEvent, today: NaiveDa
     let a = &e.action;
     let label = e.action_type.map_or(a.action_type.as_str(), |t| t.label());
     let pending = e.status == Some(Status::Pending);
+    let grants = user.grants();
     html! {
         li class=(format!("event event-{}", a.status)) data-acao=(a.id) data-tipo=(a.action_type) data-status=(a.status) {
             div class="event-head" {
@@ -1564,12 +1590,15 @@ fn event_item(person: i64, user: &CurrentUser, e: &TimelineEvent, today: NaiveDa
             }
             @if let Some(n) = &a.notes { p class="event-notes" { (n) } }
             @if let Some(r) = &a.cancel_reason { p class="event-notes" { "Motivo do cancelamento: " (r) } }
+            @if let Some(r) = &a.annul_reason { p class="event-notes annul-reason" { "Anulada. Motivo: " (r) } }
             (event_record(e))
             div class="event-actions" {
                 @if pending {
-                    @if let Some(t) = e.action_type {
+                    @if let Some(t) = e.action_type.filter(|t| actions::may_complete(&grants, *t)) {
                         a class="button" href=(format!("{}?tipo={}&acao={}", paths::patient_sub(person, "acoes/registrar"), t.key(), a.id)) { "Registrar" }
                     }
+                }
+                @if pending && grants.may(Permission::Cancel) {
                     details class="inline-confirm" {
                         summary class="button button-secondary" { "Cancelar" }
                         form method="post" action=(paths::patient_sub(person, &format!("acoes/{}/cancelar", a.id))) hx-post=(paths::patient_sub(person, &format!("acoes/{}/cancelar", a.id))) hx-target="#conteudo" hx-select="#conteudo" hx-swap="outerHTML" class="form-inline" {
@@ -1580,22 +1609,43 @@ fn event_item(person: i64, user: &CurrentUser, e: &TimelineEvent, today: NaiveDa
                         }
                     }
                 }
-                details class="inline-confirm" {
-                    summary class="button button-secondary" { "Excluir" }
-                    (delete_form(person, user, a.id, label))
+                @if grants.may(Permission::Delete) && a.annulled_at.is_none() {
+                    details class="inline-confirm" {
+                        @if actions::is_record(a) {
+                            summary class="button button-secondary" { "Anular" }
+                        } @else {
+                            summary class="button button-secondary" { "Excluir" }
+                        }
+                        (delete_form(person, user, a, label))
+                    }
                 }
             }
         }
     }
 }
 
-fn delete_form(person: i64, user: &CurrentUser, action: i64, label: &str) -> Markup {
+/// Deletion of a pending (or cancelled) action entered by mistake; annulment, with a
+/// reason, of a completed one (a completed record is never deleted).
+fn delete_form(
+    person: i64,
+    user: &CurrentUser,
+    a: &crate::store::hypertension_action::Model,
+    label: &str,
+) -> Markup {
+    let action = a.id;
     html! {
         form method="post" action=(paths::patient_sub(person, &format!("acoes/{action}/excluir"))) hx-post=(paths::patient_sub(person, &format!("acoes/{action}/excluir"))) hx-target="#conteudo" hx-select="#conteudo" hx-swap="outerHTML" class="form-inline" {
             (csrf(user))
             input type="hidden" name="confirmar" value="sim";
-            p { "Excluir \"" (label) "\" lançada por engano? Os dados registrados nela e as ações pendentes que ela gerou também serão excluídos." }
-            button type="submit" class="button button-danger" { "Confirmar exclusão" }
+            @if actions::is_record(a) {
+                p { "Anular \"" (label) "\"? A ação realizada continua na linha do tempo como anulada, com o motivo; o registro deixa de contar e as ações pendentes que ela gerou são excluídas." }
+                label for=(format!("anular-motivo-{action}")) { "Motivo da anulação (obrigatório)" }
+                input type="text" id=(format!("anular-motivo-{action}")) name="motivo" required maxlength=(actions::MAX_TEXT_CHARS);
+                button type="submit" class="button button-danger" { "Confirmar anulação" }
+            } @else {
+                p { "Excluir \"" (label) "\" lançada por engano? As ações pendentes que ela gerou também serão excluídas." }
+                button type="submit" class="button button-danger" { "Confirmar exclusão" }
+            }
         }
     }
 }
@@ -2045,6 +2095,11 @@ pub async fn completion_page(
         q.0.insert(k.into_owned(), val.into_owned());
     }
     let (t, action_id) = completion_target(&q)?;
+    if !actions::may_complete(&user.grants(), t) {
+        return Err(WebError::Forbidden(
+            actions::completion_permission(t).refusal().into(),
+        ));
+    }
     if let Some(a) = action_id
         && !v.timeline.iter().any(|e| e.action.id == a)
     {
@@ -2103,9 +2158,11 @@ pub async fn complete(
     let (errors, conflict) = match parse_completion(&form, t, action_id) {
         Err(errors) => (errors, None),
         Ok(c) => {
+            let grants = user.grants();
             let actor = Actor {
                 user_id: user.id,
                 scope: &user.scope(),
+                grants: &grants,
             };
             match actions::complete(&state.db, actor, person, c, today).await {
                 Ok(done) => {
@@ -2167,9 +2224,11 @@ pub async fn schedule(
     let due = date_field(&mut errors, &form, "data", "o prazo");
     let mut conflict = None;
     if let (Some(t), Some(due), true) = (t, due, errors.is_empty()) {
+        let grants = user.grants();
         let actor = Actor {
             user_id: user.id,
             scope: &user.scope(),
+            grants: &grants,
         };
         match actions::schedule(
             &state.db,
@@ -2256,9 +2315,11 @@ pub async fn cancel(
     let s = in_scope(state, &user, person).await?;
     let a = action_of(state, &user, person, &action).await?;
     check_csrf(req, Some(&form), &user)?;
+    let grants = user.grants();
     let actor = Actor {
         user_id: user.id,
         scope: &user.scope(),
+        grants: &grants,
     };
     match actions::cancel(&state.db, actor, a.id, text(&form, "motivo"), state.today()).await {
         Ok(_) => {
@@ -2308,7 +2369,7 @@ async fn delete_page(
     s: &summary::Model,
     a: &crate::store::hypertension_action::Model,
 ) -> Result<Response, WebError> {
-    let body = delete_form(s.co_seq_cidadao, user, a.id, action_label(a));
+    let body = delete_form(s.co_seq_cidadao, user, a, action_label(a));
     form_page(
         state,
         user,
@@ -2353,28 +2414,45 @@ pub async fn delete(
     if form.get("confirmar") != "sim" {
         return delete_page(state, &user, &client, req.uri().path(), &s, &a).await;
     }
+    let grants = user.grants();
     let actor = Actor {
         user_id: user.id,
         scope: &user.scope(),
+        grants: &grants,
     };
-    match actions::delete(&state.db, actor, a.id, state.today()).await {
-        Ok(_) => {
-            audit_write(
+    // A completed action is never deleted: the same form annuls it, with a reason.
+    let annul = actions::is_record(&a);
+    let done = if annul {
+        actions::annul(&state.db, actor, a.id, text(&form, "motivo"), state.today()).await
+    } else {
+        actions::delete(&state.db, actor, a.id, state.today()).await
+    };
+    match done {
+        Ok(changed) => {
+            let what = if annul { "anular" } else { "excluir" };
+            audit_event(
                 state,
                 &user,
                 &client,
                 person,
-                &format!("acoes/{}/excluir", a.id),
+                Action::Write,
+                paths::patient_sub(person, &format!("acoes/{}/{what}", a.id)),
+                Some(changed.audit_detail()),
             )
             .await?;
-            Ok(back_to(hx.fragment, person, "ok=excluida#linha-do-tempo"))
+            let flash = if annul { "anulada" } else { "excluida" };
+            Ok(back_to(
+                hx.fragment,
+                person,
+                &format!("ok={flash}#linha-do-tempo"),
+            ))
         }
         Err(e) => {
             let (errors, conflict) = map_err(e)?;
             let status = refusal_status(&conflict);
             let body = html! {
                 (error_summary(&errors, conflict.as_deref()))
-                (delete_form(person, &user, a.id, action_label(&a)))
+                (delete_form(person, &user, &a, action_label(&a)))
             };
             form_page(
                 state,
@@ -2428,9 +2506,11 @@ pub async fn add_medication(
     if let (Some(med), Some(dose), Some(freq), Some(start), true) =
         (med, dose, freq, start, errors.is_empty())
     {
+        let grants = user.grants();
         let actor = Actor {
             user_id: user.id,
             scope: &user.scope(),
+            grants: &grants,
         };
         let new = NewMedication {
             catalogue_id: med,
@@ -2512,9 +2592,11 @@ pub async fn change_medication(
     };
     let mut conflict = None;
     if let (Some(change), true) = (change, errors.is_empty()) {
+        let grants = user.grants();
         let actor = Actor {
             user_id: user.id,
             scope: &user.scope(),
+            grants: &grants,
         };
         match treatment::change(
             &state.db,

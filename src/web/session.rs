@@ -39,6 +39,7 @@ impl Client {
         Origin {
             client_addr: Some(self.addr.clone()),
             request_id: self.request_id.clone(),
+            token_id: None,
         }
     }
 }
@@ -273,18 +274,37 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// A local path to go back to after sign-in (never another site).
+/// A local path to go back to after sign-in (never another site). The target is resolved
+/// the way a browser resolves it (WHATWG URL parsing: tabs and newlines dropped, backslashes read
+/// as `/`, dot segments removed) against a placeholder origin; only a result on that same
+/// origin is kept, and what comes back is that normalised path and query, which cannot start
+/// with `//`. Anything else goes to `/`.
 pub fn safe_return(target: &str) -> String {
-    let ok = target.starts_with('/')
-        && !target.starts_with("//")
-        && !target.contains('\\')
-        && !target.contains("://")
-        && target.len() <= 2000;
-    if ok {
-        target.to_string()
-    } else {
-        "/".to_string()
+    const HOME: &str = "/";
+    if target.len() > 2000
+        || !target.starts_with('/')
+        || target.chars().any(|c| c.is_control() || c.is_whitespace())
+    {
+        return HOME.into();
     }
+    let Ok(base) = url::Url::parse("http://sistema-aps.invalid/") else {
+        return HOME.into();
+    };
+    let Ok(u) = base.join(target) else {
+        return HOME.into();
+    };
+    if u.origin() != base.origin() || !u.username().is_empty() || u.password().is_some() {
+        return HOME.into();
+    }
+    let mut out = u.path().to_string();
+    if let Some(q) = u.query() {
+        out.push('?');
+        out.push_str(q);
+    }
+    if !out.starts_with('/') || out.starts_with("//") || out.starts_with("/\\") {
+        return HOME.into();
+    }
+    out
 }
 
 #[cfg(test)]
@@ -297,14 +317,27 @@ mod tests {
             safe_return("/hipertensos?equipe=1"),
             "/hipertensos?equipe=1"
         );
+        assert_eq!(safe_return("/a/../hipertensos"), "/hipertensos");
+        assert_eq!(safe_return("/pacientes/1?x=%09"), "/pacientes/1?x=%09");
         for bad in [
             "//evil.example",
             "https://evil.example",
             "/\\evil",
+            "/\\/evil.example",
             "javascript:alert(1)",
             "",
+            // Browsers drop tabs and newlines: these are `//evil.example`.
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "\t//evil.example",
+            // Dot segments that collapse to `//`.
+            "/.//evil.example",
+            "/x/..//evil.example",
+            "/%2e//evil.example",
+            "/\u{a0}/evil.example",
         ] {
-            assert_eq!(safe_return(bad), "/", "{bad}");
+            assert_eq!(safe_return(bad), "/", "{bad:?}");
         }
     }
 

@@ -75,7 +75,7 @@ fn names(page: &Value) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn admins_create_tokens_shown_once_stored_hashed_listed_and_revoked() {
+async fn users_create_their_own_tokens_shown_once_stored_hashed_listed_and_revoked() {
     for backend in backends() {
         let app = TestApp::start(backend, Start::default()).await;
         territory(&app).await;
@@ -88,39 +88,10 @@ async fn admins_create_tokens_shown_once_stored_hashed_listed_and_revoked() {
             )
             .await;
         let admin = app.login("admin.api", PASSWORD).await;
+        let me = app.login("prof.api", PASSWORD).await;
 
-        // Bad input re-renders the form with the message, keeping what was typed.
-        let resp = app
-            .post_as(
-                &admin,
-                "/admin/tokens",
-                &[
-                    ("nome", "Integração BI"),
-                    ("usuario", &prof.to_string()),
-                    ("dias", "400"),
-                ],
-                true,
-            )
-            .await;
-        resp.assert_status(StatusCode::BAD_REQUEST);
-        let page = body(resp).await;
-        assert!(page.contains("Validade: de 1 a 365 dias."), "{backend:?}");
-        assert!(page.contains("Integração BI"));
-        // Without the CSRF token nothing is created.
-        app.post_as(
-            &admin,
-            "/admin/tokens",
-            &[
-                ("nome", "Integração BI"),
-                ("usuario", &prof.to_string()),
-                ("dias", "30"),
-            ],
-            false,
-        )
-        .await
-        .assert_status(StatusCode::FORBIDDEN);
-        assert!(tokens::list(app.conn()).await.expect("list").is_empty());
-
+        // No impersonation: the admin cannot create a token that acts as another user —
+        // refused (403), nothing created, the attempt in the trail.
         let resp = app
             .post_as(
                 &admin,
@@ -133,6 +104,61 @@ async fn admins_create_tokens_shown_once_stored_hashed_listed_and_revoked() {
                 true,
             )
             .await;
+        resp.assert_status(StatusCode::FORBIDDEN);
+        assert!(
+            body(resp)
+                .await
+                .contains("Cada usuário cria os próprios tokens")
+        );
+        assert!(tokens::list(app.conn()).await.expect("list").is_empty());
+        assert!(
+            audit_log::Entity::find()
+                .filter(audit_log::Column::Username.eq("admin.api"))
+                .all(app.conn())
+                .await
+                .expect("rows")
+                .iter()
+                .any(|r| r.resource == format!("api_token:refused:for_user:{prof}")),
+            "{backend:?}"
+        );
+        // Nor can the domain function be asked to.
+        let err = tokens::create(app.conn(), prof, "x-y-z", 1, Some(prof + 1000), Utc::now())
+            .await
+            .expect_err("token for someone else");
+        assert!(matches!(err, tokens::TokenError::Invalid(_)), "{err:?}");
+
+        // Bad input re-renders the form with the message, keeping what was typed.
+        let resp = app
+            .post_as(
+                &me,
+                "/tokens",
+                &[("nome", "Integração BI"), ("dias", "400")],
+                true,
+            )
+            .await;
+        resp.assert_status(StatusCode::BAD_REQUEST);
+        let page = body(resp).await;
+        assert!(page.contains("Validade: de 1 a 365 dias."), "{backend:?}");
+        assert!(page.contains("Integração BI"));
+        // Without the CSRF token nothing is created.
+        app.post_as(
+            &me,
+            "/tokens",
+            &[("nome", "Integração BI"), ("dias", "30")],
+            false,
+        )
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+        assert!(tokens::list(app.conn()).await.expect("list").is_empty());
+
+        let resp = app
+            .post_as(
+                &me,
+                "/tokens",
+                &[("nome", "Integração BI"), ("dias", "30")],
+                true,
+            )
+            .await;
         resp.assert_status_is_ok();
         resp.assert_header("cache-control", "no-store");
         let doc = html(&body(resp).await);
@@ -142,7 +168,7 @@ async fn admins_create_tokens_shown_once_stored_hashed_listed_and_revoked() {
             .expect("the token, once");
         assert!(tokens::looks_like_token(&token));
 
-        // At rest: the hash and a prefix, never the token.
+        // At rest: the hash and a prefix, never the token; it belongs to its creator.
         let rows = api_token::Entity::find()
             .all(app.conn())
             .await
@@ -151,14 +177,40 @@ async fn admins_create_tokens_shown_once_stored_hashed_listed_and_revoked() {
         assert_eq!(rows[0].token_hash, sha256_hex(&token));
         assert_eq!(rows[0].prefix, token[..12]);
         assert_eq!(rows[0].user_id, prof);
+        assert_eq!(rows[0].created_by, Some(prof));
 
-        // Listed (name, user, prefix), never shown again.
-        let list = body(app.get_as(&admin, "/admin/tokens").await).await;
-        assert!(list.contains("Integração BI") && list.contains("prof.api"));
-        assert!(list.contains(&token[..12]) && !list.contains(&token));
-        assert!(list.contains("nunca"), "not used yet");
+        // Listed (name, user, prefix) for its owner and for the admin, never shown again.
+        for (s, uri) in [(&me, "/tokens"), (&admin, "/admin/tokens")] {
+            let list = body(app.get_as(s, uri).await).await;
+            assert!(
+                list.contains("Integração BI") && list.contains("prof.api"),
+                "{uri}"
+            );
+            assert!(
+                list.contains(&token[..12]) && !list.contains(&token),
+                "{uri}"
+            );
+            assert!(list.contains("nunca"), "not used yet");
+        }
+        // Another user's list does not show it, and cannot revoke it.
+        app.create_user(
+            "outro.api",
+            vec![assignment(Role::Auditor, None, None, None)],
+        )
+        .await;
+        let other = app.login("outro.api", PASSWORD).await;
+        let list = body(app.get_as(&other, "/tokens").await).await;
+        assert!(!list.contains("Integração BI"));
+        app.post_as(
+            &other,
+            &format!("/tokens/{}/revogar", rows[0].id),
+            &[],
+            true,
+        )
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
 
-        api(&app, &token, "/api/v1/equipes")
+        api(&app, &token, "/api/v1/hipertensos")
             .await
             .assert_status_is_ok();
         let used = api_token::Entity::find_by_id(rows[0].id)
@@ -167,8 +219,30 @@ async fn admins_create_tokens_shown_once_stored_hashed_listed_and_revoked() {
             .expect("row")
             .expect("exists");
         assert!(used.last_used_at.is_some(), "last use recorded");
+        // The read is audited under the token's own id.
+        let read = audit_log::Entity::find()
+            .filter(audit_log::Column::Username.eq("prof.api"))
+            .filter(audit_log::Column::Resource.eq("/api/v1/hipertensos"))
+            .one(app.conn())
+            .await
+            .expect("q")
+            .expect("audited");
+        assert_eq!(read.token_id, Some(rows[0].id), "{backend:?}");
+        assert_eq!(
+            sistema_aps::audit::verify(app.conn())
+                .await
+                .expect("verify"),
+            sistema_aps::audit::Verification::Intact {
+                rows: audit_log::Entity::find()
+                    .all(app.conn())
+                    .await
+                    .expect("rows")
+                    .len() as u64
+            },
+            "the token id is under the hash chain"
+        );
 
-        // Revoked: 401 at once.
+        // Revoked by the admin: 401 at once.
         app.post_as(
             &admin,
             &format!("/admin/tokens/{}/revogar", rows[0].id),
@@ -191,11 +265,87 @@ async fn admins_create_tokens_shown_once_stored_hashed_listed_and_revoked() {
         let list = body(app.get_as(&admin, "/admin/tokens").await).await;
         assert!(list.contains("Revogado"));
 
-        // Only admins manage tokens.
-        let s = app.login("prof.api", PASSWORD).await;
-        app.get_as(&s, "/admin/tokens")
+        // Only admins see every token.
+        app.get_as(&me, "/admin/tokens")
             .await
             .assert_status(StatusCode::FORBIDDEN);
+    }
+}
+
+/// An admin who gives themselves a clinical role: its own event in the trail, refused unless
+/// the configuration allows it.
+#[tokio::test]
+async fn an_admin_granting_themselves_a_clinical_role_is_refused_and_audited() {
+    for allowed in [false, true] {
+        let app = TestApp::start_configured(backends()[0], Start::default(), |c| {
+            c.auth.admin_may_self_grant_clinical = allowed;
+        })
+        .await;
+        territory(&app).await;
+        let id = app
+            .create_user(
+                "admin.self",
+                vec![assignment(Role::Admin, None, None, None)],
+            )
+            .await;
+        let admin = app.login("admin.self", PASSWORD).await;
+        let resp = app
+            .post_as(
+                &admin,
+                &format!("/admin/usuarios/{id}/perfis"),
+                &[("perfil", "coordinator")],
+                true,
+            )
+            .await;
+        let roles: Vec<Role> = users::assignments(app.conn(), id)
+            .await
+            .expect("assignments")
+            .into_iter()
+            .map(|a| a.role)
+            .collect();
+        let events = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("self_grant"))
+            .all(app.conn())
+            .await
+            .expect("rows");
+        assert_eq!(events.len(), 1, "allowed={allowed}");
+        assert_eq!(events[0].username.as_deref(), Some("admin.self"));
+        assert_eq!(
+            events[0].resource,
+            format!("user:{id}:self_grant:coordinator")
+        );
+        if allowed {
+            resp.assert_status(StatusCode::SEE_OTHER);
+            assert_eq!(roles, vec![Role::Admin, Role::Coordinator]);
+            assert!(
+                events[0]
+                    .filters
+                    .as_deref()
+                    .is_some_and(|f| f.ends_with("permitido"))
+            );
+        } else {
+            resp.assert_status(StatusCode::FORBIDDEN);
+            assert_eq!(roles, vec![Role::Admin]);
+            assert!(
+                events[0]
+                    .filters
+                    .as_deref()
+                    .is_some_and(|f| f.ends_with("recusado"))
+            );
+        }
+        // The auditor's page offers the event as a filter.
+        app.create_user(
+            "auditor.self",
+            vec![assignment(Role::Auditor, None, None, None)],
+        )
+        .await;
+        let auditor = app.login("auditor.self", PASSWORD).await;
+        let page = body(app.get_as(&auditor, "/auditoria?acao=self_grant").await).await;
+        assert!(
+            page.contains("Autoatribuição de perfil clínico"),
+            "allowed={allowed}"
+        );
+        assert!(page.contains(&format!("user:{id}:self_grant:coordinator")));
     }
 }
 
@@ -585,25 +735,17 @@ async fn api_reads_are_audited_like_page_views() {
             .expect("rows")
             .len();
         assert_eq!(n, 1);
-        // Creating a token from the admin page is itself a write in the trail.
+        // Creating a token (the admin, for themselves) is itself a write in the trail.
         app.create_user(
             "admin.audit",
             vec![assignment(Role::Admin, None, None, None)],
         )
         .await;
         let admin = app.login("admin.audit", PASSWORD).await;
-        let uid = users::find_by_username(app.conn(), "acs.audit")
-            .await
-            .expect("user")
-            .id;
         app.post_as(
             &admin,
             "/admin/tokens",
-            &[
-                ("nome", "Painel"),
-                ("usuario", &uid.to_string()),
-                ("dias", "7"),
-            ],
+            &[("nome", "Painel"), ("dias", "7")],
             true,
         )
         .await
@@ -757,4 +899,67 @@ async fn the_documentation_is_served_from_embedded_assets_under_the_csp() {
     let served: Value = serde_json::from_str(&body(spec).await).expect("json");
     let code: Value = serde_json::from_str(&sistema_aps::api::spec_json()).expect("json");
     assert_eq!(served, code);
+}
+
+/// Nominal answers are never cached (`Cache-Control: no-store`), nor are the problems.
+#[tokio::test]
+async fn nominal_answers_are_not_stored_by_any_cache() {
+    let app = TestApp::start(backends()[0], Start::default()).await;
+    territory(&app).await;
+    let token = user_with_token(
+        &app,
+        "prof.cache",
+        assignment(Role::Professional, None, Some(TEAM_A), None),
+    )
+    .await;
+    for uri in [
+        "/api/v1/hipertensos",
+        "/api/v1/hipertensos/1",
+        "/api/v1/hipertensos/1/linha-do-tempo",
+        "/api/v1/equipes",
+        "/api/v1/hipertensos/999",
+    ] {
+        let resp = api(&app, &token, uri).await;
+        resp.assert_header("cache-control", "no-store");
+    }
+}
+
+/// A token of a user who must change a provisional password is refused (403) until they do.
+#[tokio::test]
+async fn a_token_of_a_user_with_a_provisional_password_is_refused() {
+    let app = TestApp::start(backends()[0], Start::default()).await;
+    territory(&app).await;
+    let token = user_with_token(
+        &app,
+        "prof.provisoria",
+        assignment(Role::Professional, None, Some(TEAM_A), None),
+    )
+    .await;
+    api(&app, &token, "/api/v1/equipes")
+        .await
+        .assert_status_is_ok();
+    let id = users::find_by_username(app.conn(), "prof.provisoria")
+        .await
+        .expect("user")
+        .id;
+    sistema_aps::store::app_user::ActiveModel {
+        id: Set(id),
+        must_change_password: Set(true),
+        ..Default::default()
+    }
+    .update(app.conn())
+    .await
+    .expect("reset");
+    let p = problem(
+        api(&app, &token, "/api/v1/equipes").await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("senha provisória"),
+        "{p}"
+    );
 }

@@ -9,7 +9,10 @@ use sistema_aps::auth::Role;
 use sistema_aps::store::{app_user, audit_log, user_session};
 
 use crate::fixture::{Fixture, Person, TEAM_A, TEAM_B};
-use crate::helpers::{PASSWORD, Start, TestApp, assignment, backends, body, html, select, text_of};
+use crate::helpers::{
+    PASSWORD, Start, TestApp, assignment, backends, body, html, select, set_cookie_value, text_of,
+    urlencode,
+};
 
 fn names(page: &str) -> Vec<String> {
     let doc = html(page);
@@ -776,6 +779,326 @@ async fn the_embedded_demo_gets_one_user_per_role_and_postgres_none() {
                 ]
             ),
             crate::helpers::Backend::Postgres => assert_eq!(names, vec!["coordenacao.teste"]),
+        }
+        // Demo passwords are printed on a console: every demo user changes theirs first.
+        let demo: Vec<(String, bool)> = sistema_aps::auth::users::list(app.conn())
+            .await
+            .expect("list")
+            .into_iter()
+            .filter(|u| u.user.username != "coordenacao.teste")
+            .map(|u| (u.user.username, u.user.must_change_password))
+            .collect();
+        assert!(demo.iter().all(|(_, must)| *must), "{backend:?} {demo:?}");
+    }
+}
+
+/// `/entrar?voltar=` sends back only to this site: a tab, a newline, a backslash or a dot
+/// segment that a browser would turn into `//other.site` ends at `/`.
+#[tokio::test]
+async fn the_return_target_after_sign_in_never_leaves_the_site() {
+    let app = TestApp::start(backends()[0], Start::default()).await;
+    for (raw, expected) in [
+        ("/%09/evil.example", "/"),
+        ("/%0a/evil.example", "/"),
+        ("/%5c/evil.example", "/"),
+        ("/.//evil.example", "/"),
+        ("%2F%2Fevil.example", "/"),
+        ("/hipertensos%3Fequipe%3D1", "/hipertensos?equipe=1"),
+    ] {
+        // The form carries the cleaned target…
+        let page = body(app.get_anon(&format!("/entrar?voltar={raw}")).await).await;
+        let doc = html(&page);
+        let carried = select(&doc, "input[name=voltar]")
+            .first()
+            .and_then(|e| e.value().attr("value"))
+            .unwrap_or("missing")
+            .to_string();
+        assert_eq!(carried, expected, "{raw}");
+        // …and a forged form field is cleaned again on submit.
+        let form_page = app.client.get("/entrar").send().await;
+        let pre = set_cookie_value(&form_page, "aps_csrf_entrar").expect("pre-session csrf");
+        let resp = app
+            .client
+            .post("/entrar")
+            .header("Cookie", format!("aps_csrf_entrar={pre}"))
+            .content_type("application/x-www-form-urlencoded")
+            .body(format!(
+                "csrf={pre}&usuario=coordenacao.teste&senha={}&voltar={raw}",
+                urlencode(PASSWORD)
+            ))
+            .send()
+            .await;
+        resp.assert_status(StatusCode::SEE_OTHER);
+        // `/` sends the user to their home page (the worklist for a coordinator).
+        let home = if expected == "/" {
+            "/hipertensos"
+        } else {
+            expected
+        };
+        resp.assert_header("location", home);
+    }
+}
+
+/// Parallel wrong passwords for one account: exactly `max_failed_logins` of them are
+/// verified (the others are refused as locked, unchecked), none answers 500, and the right
+/// password afterwards finds the account locked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_wrong_passwords_check_exactly_the_budget_and_lock() {
+    for backend in backends() {
+        // The address limit is set above the attempts: what is measured is the account's.
+        let app = TestApp::start_configured(backend, Start::default(), |c| {
+            c.auth.address_max_failures = 1000;
+        })
+        .await;
+        let id = app
+            .create_user(
+                "alvo.paralelo",
+                vec![assignment(Role::Auditor, None, None, None)],
+            )
+            .await;
+        let n = app.state.config.auth.max_failed_logins as usize;
+        const PARALLEL: usize = 40;
+        let app = std::sync::Arc::new(app);
+        let mut set = tokio::task::JoinSet::new();
+        for i in 0..PARALLEL {
+            let app = app.clone();
+            set.spawn(async move {
+                let resp = app
+                    .try_login("alvo.paralelo", &format!("senha-errada-{i}"))
+                    .await;
+                let status = resp.0.status();
+                (status, body(resp).await)
+            });
+        }
+        let mut answers = Vec::new();
+        while let Some(a) = set.join_next().await {
+            answers.push(a.expect("attempt task"));
+        }
+        let statuses: Vec<u16> = answers.iter().map(|(s, _)| s.as_u16()).collect();
+        assert!(
+            statuses.iter().all(|s| *s == 401) && statuses.len() == PARALLEL,
+            "{backend:?} {statuses:?}"
+        );
+        let checked = answers
+            .iter()
+            .filter(|(_, b)| b.contains("Usuário ou senha inválidos."))
+            .count();
+        let refused = answers
+            .iter()
+            .filter(|(_, b)| b.contains("Conta bloqueada"))
+            .count();
+        assert_eq!(checked, n, "{backend:?}: checked exactly max_failed_logins");
+        assert_eq!(refused, PARALLEL - n, "{backend:?}");
+        let resp = app.try_login("alvo.paralelo", PASSWORD).await;
+        resp.assert_status(StatusCode::UNAUTHORIZED);
+        assert!(body(resp).await.contains("bloqueada"), "{backend:?}");
+        let u = app_user::Entity::find_by_id(id)
+            .one(app.conn())
+            .await
+            .expect("find")
+            .expect("user");
+        assert!(
+            u.locked_until.is_some_and(|t| t > Utc::now()),
+            "{backend:?}"
+        );
+    }
+}
+
+/// Parallel failures from one address are all counted (no lost update, no 500 on the
+/// throttle row).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_failures_from_one_address_are_all_counted() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        let app = std::sync::Arc::new(app);
+        let mut set = tokio::task::JoinSet::new();
+        for i in 0..12 {
+            let app = app.clone();
+            set.spawn(async move {
+                app.try_login(&format!("ninguem.{i}"), "x-senha-1234")
+                    .await
+                    .0
+                    .status()
+            });
+        }
+        let mut statuses = Vec::new();
+        while let Some(s) = set.join_next().await {
+            statuses.push(s.expect("attempt task"));
+        }
+        assert!(
+            statuses.iter().all(|s| *s == StatusCode::UNAUTHORIZED),
+            "{backend:?} {statuses:?}"
+        );
+        let rows = sistema_aps::store::login_throttle::Entity::find()
+            .all(app.conn())
+            .await
+            .expect("throttle");
+        assert_eq!(rows.len(), 1, "{backend:?}");
+        assert_eq!(rows[0].failures, 12, "{backend:?}");
+    }
+}
+
+/// `/senha` is no unlimited oracle of the current password: it spends the sign-in budget.
+#[tokio::test]
+async fn the_current_password_of_senha_has_the_same_limit() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        app.create_user(
+            "alvo.senha",
+            vec![assignment(Role::Auditor, None, None, None)],
+        )
+        .await;
+        let s = app.login("alvo.senha", PASSWORD).await;
+        let n = app.state.config.auth.max_failed_logins;
+        let change = |atual: String| {
+            let app = &app;
+            let s = &s;
+            async move {
+                app.post_as(
+                    s,
+                    "/senha",
+                    &[
+                        ("atual", &atual),
+                        ("nova", "Outra-senha-2026"),
+                        ("confirmacao", "Outra-senha-2026"),
+                    ],
+                    true,
+                )
+                .await
+            }
+        };
+        for i in 0..n {
+            let resp = change(format!("errada-{i}-xyz")).await;
+            resp.assert_status(StatusCode::BAD_REQUEST);
+            assert!(body(resp).await.contains("A senha atual não confere."));
+        }
+        // The budget is spent: even the right current password is refused now.
+        let resp = change(PASSWORD.to_string()).await;
+        resp.assert_status(StatusCode::TOO_MANY_REQUESTS);
+        assert!(body(resp).await.contains("Conta bloqueada"), "{backend:?}");
+        app.try_login("alvo.senha", PASSWORD)
+            .await
+            .assert_status(StatusCode::UNAUTHORIZED);
+    }
+}
+
+/// Deleting a person's rows of the index hides their history from "who looked at this
+/// patient": `audit verify` names the row whose index no longer matches its hashed list.
+#[tokio::test]
+async fn audit_verify_checks_the_person_index_against_the_chain() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        territory(&app).await;
+        app.get("/pacientes/1").await.assert_status_is_ok();
+        let row = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("view_patient"))
+            .one(app.conn())
+            .await
+            .expect("q")
+            .expect("the patient view is audited");
+        assert_eq!(row.person_ids.as_deref(), Some("1"));
+        assert!(matches!(
+            sistema_aps::audit::verify(app.conn())
+                .await
+                .expect("verify"),
+            sistema_aps::audit::Verification::Intact { .. }
+        ));
+        app.exec(
+            &format!(
+                "DELETE FROM audit_log_person WHERE audit_id = {} AND co_seq_cidadao = 1",
+                row.id
+            ),
+            vec![],
+        )
+        .await;
+        let v = sistema_aps::audit::verify(app.conn())
+            .await
+            .expect("verify");
+        match v {
+            sistema_aps::audit::Verification::Broken { row_id, reason } => {
+                assert_eq!(row_id, row.id, "{backend:?}");
+                assert!(reason.contains("person index"), "{reason}");
+            }
+            other => panic!("{backend:?}: {other:?}"),
+        }
+        // A person added to the index of another row is caught too.
+        app.exec(
+            &format!(
+                "INSERT INTO audit_log_person (audit_id, co_seq_cidadao) VALUES ({}, 1)",
+                row.id
+            ),
+            vec![],
+        )
+        .await;
+        app.exec(
+            "INSERT INTO audit_log_person (audit_id, co_seq_cidadao) VALUES (1, 77)",
+            vec![],
+        )
+        .await;
+        assert!(matches!(
+            sistema_aps::audit::verify(app.conn())
+                .await
+                .expect("verify"),
+            sistema_aps::audit::Verification::Broken { row_id: 1, .. }
+        ));
+    }
+}
+
+/// A chain cut at some row and rehashed from there verifies on its own; the head anchored
+/// earlier (logged, or in a backup manifest) no longer matches.
+#[tokio::test]
+async fn a_truncated_and_rehashed_chain_fails_against_its_anchor() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        for _ in 0..4 {
+            app.get("/hipertensos").await.assert_status_is_ok();
+        }
+        let anchor = sistema_aps::audit::head(app.conn())
+            .await
+            .expect("head")
+            .expect("rows");
+        assert!(anchor.id >= 5, "{anchor:?}");
+        assert_eq!(
+            sistema_aps::audit::Anchor::parse(&anchor.to_string()),
+            Some(anchor.clone())
+        );
+        // The forger keeps rows 1–2, drops the rest and rewinds the head…
+        let keep = audit_log::Entity::find_by_id(2)
+            .one(app.conn())
+            .await
+            .expect("q")
+            .expect("row 2");
+        app.exec("DELETE FROM audit_log_person WHERE audit_id > 2", vec![])
+            .await;
+        app.exec("DELETE FROM audit_log WHERE id > 2", vec![]).await;
+        app.exec(
+            &format!(
+                "UPDATE audit_head SET last_id = 2, last_hash = '{}' WHERE id = 1",
+                keep.hash
+            ),
+            vec![],
+        )
+        .await;
+        // …and new, well-chained rows take the old ids.
+        for _ in 0..4 {
+            app.get("/hipertensos").await.assert_status_is_ok();
+        }
+        let v = sistema_aps::audit::verify(app.conn())
+            .await
+            .expect("verify");
+        assert!(
+            matches!(v, sistema_aps::audit::Verification::Intact { .. }),
+            "rehashed chain verifies alone: {v:?}"
+        );
+        let v = sistema_aps::audit::verify_anchored(app.conn(), std::slice::from_ref(&anchor))
+            .await
+            .expect("verify");
+        match v {
+            sistema_aps::audit::Verification::Broken { row_id, reason } => {
+                assert_eq!(row_id, anchor.id, "{backend:?}");
+                assert!(reason.contains("rewritten"), "{reason}");
+            }
+            other => panic!("{backend:?}: {other:?}"),
         }
     }
 }

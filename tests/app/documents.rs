@@ -77,9 +77,11 @@ async fn exports_hold_the_page_rows_and_prescriptions_print() {
             Some(TEAM_A),
             None,
         )]);
+        let grants = sistema_aps::auth::Grants::all();
         let actor = Actor {
             user_id: nurse,
             scope: &scope,
+            grants: &grants,
         };
         for (person, med) in [(1, 276), (1, 277), (2, 276)] {
             treatment::add(
@@ -190,12 +192,21 @@ async fn exports_hold_the_page_rows_and_prescriptions_print() {
         let resp = app.get("/pacientes/3/mrpa.pdf").await;
         resp.assert_status_is_ok();
         assert!(pdf_pages(&bytes(resp).await) >= 1, "{backend:?}");
-        app.create_user(
-            "enf.b",
-            vec![assignment(Role::Professional, None, Some(TEAM_B), None)],
+        let b_id = app
+            .create_user(
+                "med.b",
+                vec![assignment(Role::Professional, None, Some(TEAM_B), None)],
+            )
+            .await;
+        // A physician (who may print prescriptions), so what stops them is the scope.
+        sistema_aps::auth::users::set_profession(
+            app.conn(),
+            b_id,
+            Some(sistema_aps::auth::Profession::Physician),
         )
-        .await;
-        let b = app.login("enf.b", crate::helpers::PASSWORD).await;
+        .await
+        .expect("profession");
+        let b = app.login("med.b", crate::helpers::PASSWORD).await;
         app.get_as(&b, "/pacientes/1/receita.pdf")
             .await
             .assert_status(StatusCode::NOT_FOUND);

@@ -115,9 +115,11 @@ async fn tabs_count_their_rows_and_follow_each_write() {
         let w = world(backend).await;
         let db = w.app.conn();
         let scope = w.scope();
+        let grants = sistema_aps::auth::Grants::all();
         let actor = Actor {
             user_id: w.nurse,
             scope: &scope,
+            grants: &grants,
         };
         // ANA: a round scheduled for today. BIA: MRPA started 10 days ago, so its evaluation
         // (+7 days) is overdue. CAIO: a medication in the plan.
@@ -279,9 +281,11 @@ async fn the_latest_evaluation_decides_control_and_completion_happens_once() {
         let w = world(backend).await;
         let db = w.app.conn();
         let scope = w.scope();
+        let grants = sistema_aps::auth::Grants::all();
         let actor = Actor {
             user_id: w.nurse,
             scope: &scope,
+            grants: &grants,
         };
         let start = actions::complete(
             db,
@@ -355,15 +359,41 @@ async fn the_latest_evaluation_decides_control_and_completion_happens_once() {
         let page = body(w.app.get("/hipertensos?situacao=controlada").await).await;
         assert!(names(&page).is_empty(), "{backend:?}");
 
-        // Deleting the first action keeps what it led to (detached), and never fails.
-        actions::delete(db, actor, start.action_id, w.today)
+        // A completed action is never deleted: it is annulled, with a reason.
+        let err = actions::delete(db, actor, start.action_id, w.today)
             .await
-            .expect("delete start");
-        // Deleting the first evaluation removes its record and its pending successor
-        // (Solicitar exames), and leaves the later evaluation's successor in place.
-        actions::delete(db, actor, pending, w.today)
+            .expect_err("a completed action is not deleted");
+        assert!(matches!(err, ActionError::Conflict(_)), "{backend:?}");
+        let err = actions::annul(db, actor, start.action_id, None, w.today)
             .await
-            .expect("delete evaluation");
+            .expect_err("no reason");
+        assert!(matches!(err, ActionError::Invalid(_)), "{backend:?}");
+        // Annulling the first action keeps what it led to, and never fails.
+        let changed = actions::annul(
+            db,
+            actor,
+            start.action_id,
+            Some("Lançada no paciente errado".into()),
+            w.today,
+        )
+        .await
+        .expect("annul start");
+        assert!(
+            changed.before.contains("situacao=done")
+                && changed.after.contains("situacao=cancelled"),
+            "{changed:?}"
+        );
+        // Annulling the first evaluation drops its record from the counts and removes its
+        // pending successor (Solicitar exames); the later evaluation's successor stays.
+        actions::annul(
+            db,
+            actor,
+            pending,
+            Some("Leituras de outra pessoa".into()),
+            w.today,
+        )
+        .await
+        .expect("annul evaluation");
         let page = body(w.app.get("/hipertensos?busca=ANA").await).await;
         assert!(!page.contains("Solicitar exames"), "{backend:?}");
         assert!(page.contains("Modificar tratamento"), "{backend:?}");

@@ -211,11 +211,20 @@ impl TestApp {
             },
             _db: db,
         };
-        app.create_user(
-            "coordenacao.teste",
-            vec![assignment(Role::Coordinator, None, None, None)],
+        let coordinator = app
+            .create_user(
+                "coordenacao.teste",
+                vec![assignment(Role::Coordinator, None, None, None)],
+            )
+            .await;
+        // A coordinator who is a physician: every action of the permission matrix.
+        users::set_profession(
+            app.conn(),
+            coordinator,
+            Some(sistema_aps::auth::Profession::Physician),
         )
-        .await;
+        .await
+        .expect("profession");
         app.session = app.login("coordenacao.teste", PASSWORD).await;
         app
     }
@@ -229,6 +238,7 @@ impl TestApp {
                 username: username.into(),
                 full_name: format!("Usuário {username}"),
                 cpf: None,
+                profession: None,
                 assignments,
             },
             PASSWORD,

@@ -337,7 +337,8 @@ async fn bad_input_gets_a_portuguese_400_never_a_500() {
         let mut f = Fixture::new(&app).await;
         f.person(&Person::new(41, "ALGUEM", TEAM_A, "01")).await;
         app.refresh().await;
-        let long = "x".repeat(10 * 1024);
+        // Over the search limit, under the request-head limit (longer targets are 414).
+        let long = "x".repeat(4 * 1024);
         for q in [
             "page=-1".to_string(),
             "page=abc".into(),

@@ -304,6 +304,10 @@ async fn audit_rows(app: &TestApp) -> u64 {
 async fn metrics_of_one_process() {
     for backend in backends() {
         let app = TestApp::start(backend, Start::default()).await;
+        // A PEC with its catalogues, so that the read model is computed (an empty PEC has no
+        // catalogue to resolve and nothing to compute).
+        crate::fixture::Fixture::new(&app).await;
+        app.refresh().await;
         let before = scrape(&app.state).await;
         let rows_before = audit_rows(&app).await;
         // Through the real pages only: a failed sign-in, and a list view (audited).

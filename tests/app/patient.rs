@@ -821,11 +821,14 @@ async fn cancel_and_delete_follow_the_successor_rules() {
             )
             .await;
         ask.assert_status_is_ok();
-        assert!(body(ask).await.contains("Confirmar exclusão"));
+        // A completed action is offered annulment (with a reason), not deletion.
+        let page = body(ask).await;
+        assert!(page.contains("Confirmar anulação") && !page.contains("Confirmar exclusão"));
         app.get(&sub(&format!("acoes/{round}/excluir")))
             .await
             .assert_status_is_ok();
         assert!(events(&app).await.iter().any(|e| e.0 == round));
+        // A completed action is annulled, never deleted: without a reason, nothing happens.
         let resp = app
             .post_as(
                 &app.session,
@@ -834,9 +837,24 @@ async fn cancel_and_delete_follow_the_successor_rules() {
                 true,
             )
             .await;
+        resp.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body(resp).await.contains("Informe o motivo da anulação."));
+        let resp = app
+            .post_as(
+                &app.session,
+                &sub(&format!("acoes/{round}/excluir")),
+                &[("confirmar", "sim"), ("motivo", "Paciente errado")],
+                true,
+            )
+            .await;
         resp.assert_status(StatusCode::SEE_OTHER);
         let ev = events(&app).await;
-        assert!(!ev.iter().any(|e| e.0 == round));
+        let annulled = ev.iter().find(|e| e.0 == round).expect("annulled stays");
+        assert_eq!(annulled.2, "cancelled", "{backend:?}");
+        assert!(
+            annulled.3.contains("Anulada. Motivo: Paciente errado"),
+            "{annulled:?}"
+        );
         assert!(
             pending(&app, "iniciar_mrpa").await.is_empty(),
             "{backend:?}"
@@ -851,13 +869,13 @@ async fn cancel_and_delete_follow_the_successor_rules() {
         app.post_as(
             &app.session,
             &sub(&format!("acoes/{round}/excluir")),
-            &[("confirmar", "sim")],
+            &[("confirmar", "sim"), ("motivo", "Duplicada")],
             true,
         )
         .await
         .assert_status(StatusCode::SEE_OTHER);
         let ev = events(&app).await;
-        assert!(!ev.iter().any(|e| e.0 == round));
+        assert!(ev.iter().any(|e| e.0 == round && e.2 == "cancelled"));
         assert!(ev.iter().any(|e| e.0 == start && e.2 == "done"));
         assert_eq!(pending(&app, "avaliar_mrpa").await.len(), 1);
         // Unknown action ids are 404.
@@ -869,11 +887,43 @@ async fn cancel_and_delete_follow_the_successor_rules() {
         )
         .await
         .assert_status(StatusCode::NOT_FOUND);
+        // A pending action entered by mistake is deleted.
+        schedule_ok(&app, "solicitar_exames", today).await;
+        let typo = the_pending(&app, "solicitar_exames").await;
+        app.post_as(
+            &app.session,
+            &sub(&format!("acoes/{typo}/excluir")),
+            &[("confirmar", "sim")],
+            true,
+        )
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+        assert!(!events(&app).await.iter().any(|e| e.0 == typo));
+        // The trail keeps what changed: before and after.
+        let writes = audit_rows(&app, "write").await;
+        let annul = writes
+            .iter()
+            .find(|r| r.resource.ends_with(&format!("acoes/{round}/anular")))
+            .expect("annulment audited");
+        let detail = annul.filters.clone().unwrap_or_default();
         assert!(
-            audit_rows(&app, "write")
-                .await
-                .iter()
-                .any(|r| r.resource.ends_with("/excluir"))
+            detail.contains("antes: id=") && detail.contains("situacao=done"),
+            "{detail}"
+        );
+        assert!(
+            detail.contains("depois: id=") && detail.contains("motivo=\"Duplicada\""),
+            "{detail}"
+        );
+        let deleted = writes
+            .iter()
+            .find(|r| r.resource.ends_with(&format!("acoes/{typo}/excluir")))
+            .expect("deletion audited");
+        assert!(
+            deleted
+                .filters
+                .as_deref()
+                .is_some_and(|d| d.contains("situacao=pending") && d.contains("depois: excluida")),
+            "{deleted:?}"
         );
     }
 }

@@ -90,7 +90,9 @@ async fn the_app_role_appends_to_the_audit_trail_and_cannot_rewrite_it() {
 /// set in the PEC database only, not server-wide.
 #[tokio::test]
 async fn tables_the_pec_owner_adds_later_are_readable_and_the_search_path_is_per_database() {
-    if !backends().contains(&Backend::Postgres) {
+    if !postgres_or_skip(
+        "tables_the_pec_owner_adds_later_are_readable_and_the_search_path_is_per_database",
+    ) {
         return;
     }
     let admin = std::env::var("APS_TEST_DATABASE_URL").expect("url");

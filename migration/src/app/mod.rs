@@ -8,6 +8,8 @@ mod m20260102_000001_team_summary;
 mod m20260103_000001_access_control;
 mod m20260104_000001_hypertension_followup;
 mod m20260105_000001_api_tokens;
+mod m20260106_000001_permissions;
+mod m20260107_000001_audit_token;
 
 pub struct AppMigrator;
 
@@ -20,6 +22,8 @@ impl MigratorTrait for AppMigrator {
             Box::new(m20260103_000001_access_control::Migration),
             Box::new(m20260104_000001_hypertension_followup::Migration),
             Box::new(m20260105_000001_api_tokens::Migration),
+            Box::new(m20260106_000001_permissions::Migration),
+            Box::new(m20260107_000001_audit_token::Migration),
         ]
     }
 }

@@ -29,7 +29,7 @@ use crate::hypertension::actions::{
     self, ActionError, Actor, Adjustment, Completed, Completion, MrpaRecord, Record,
 };
 use crate::hypertension::patient;
-use crate::web::AppState;
+use crate::state::AppState;
 
 // ---------------------------------------------------------------------------------------------
 // Request bodies
@@ -464,6 +464,7 @@ fn action_error(e: ActionError, body: Body) -> ApiError {
                 .collect(),
         ),
         ActionError::Conflict(detail) => ApiError::conflict(&detail),
+        ActionError::Forbidden(detail) => ApiError::forbidden(detail),
         ActionError::Db(e) => ApiError::from(e),
     }
 }
@@ -671,9 +672,11 @@ impl ActionsApi {
         let scope = require_patient_scope(user)?;
         let today = state.today();
         let t = body.0.tipo.action_type();
+        let grants = user.grants();
         let actor = Actor {
             user_id: user.id,
             scope: &scope,
+            grants: &grants,
         };
         let acao = actions::schedule(
             &state.db,
@@ -733,9 +736,11 @@ impl ActionsApi {
         };
         let b = body.0;
         let rec = record(state, &scope, id.0, t, b.data, b.registro).await?;
+        let grants = user.grants();
         let actor = Actor {
             user_id: user.id,
             scope: &scope,
+            grants: &grants,
         };
         let done = actions::complete(
             &state.db,
@@ -795,9 +800,11 @@ impl ActionsApi {
         let b = body.0;
         let t = b.tipo.action_type();
         let rec = record(state, &scope, id.0, t, b.data, b.registro).await?;
+        let grants = user.grants();
         let actor = Actor {
             user_id: user.id,
             scope: &scope,
+            grants: &grants,
         };
         let done = actions::complete(
             &state.db,
@@ -853,9 +860,11 @@ impl ActionsApi {
         let scope = require_patient_scope(user)?;
         let today = state.today();
         let a = action_of(state, &scope, id.0, acao.0).await?;
+        let grants = user.grants();
         let actor = Actor {
             user_id: user.id,
             scope: &scope,
+            grants: &grants,
         };
         actions::cancel(&state.db, actor, a.id, body.0.motivo, today)
             .await
@@ -903,9 +912,11 @@ impl ActionsApi {
         let today = state.today();
         let b = body.0;
         let home = readings(&b.leituras);
+        let grants = user.grants();
         let actor = Actor {
             user_id: user.id,
             scope: &scope,
+            grants: &grants,
         };
         let done = actions::complete(
             &state.db,

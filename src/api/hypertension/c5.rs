@@ -14,7 +14,7 @@ use crate::api::territory::{Team, team_example, team_in_scope};
 use crate::api::{ApiTags, require_patient_scope};
 use crate::clinical::c5::Practice;
 use crate::hypertension::worklist::{self, Filters};
-use crate::web::AppState;
+use crate::state::AppState;
 
 /// Quantas pessoas cumprem uma boa prática C5.
 #[derive(Object, Debug, Clone)]

@@ -29,7 +29,7 @@ use crate::hypertension::actions::{Adjustment, MODALITIES};
 use crate::hypertension::followup;
 use crate::hypertension::patient::{self, TimelineEvent};
 use crate::hypertension::treatment::MedStatus;
-use crate::web::AppState;
+use crate::state::AppState;
 
 /// Endereço do domicílio (cadastro domiciliar do PEC).
 #[derive(Object, Debug, Clone)]

@@ -22,8 +22,8 @@ use crate::hypertension::followup;
 use crate::hypertension::worklist::{
     self, Filters, MAX_PAGE, MAX_SEARCH_CHARS, PageRequest, Search, Sort,
 };
+use crate::state::AppState;
 use crate::store::hypertension_summary as summary;
-use crate::web::AppState;
 
 /// Largest page an integrator may ask for.
 pub const MAX_PER_PAGE: u64 = 100;
