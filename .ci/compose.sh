@@ -19,10 +19,6 @@ PROMETHEUS_UPSTREAM=2.42.0+ds # Debian 12 upstream version (see .ci/lib.sh)
 TOOLS="${APS_TOOLS_DIR:-/var/tmp/sistema-aps-tools}"
 COMPOSE="${COMPOSE_FILE_TO_CHECK:-deploy/compose/compose.yaml}"
 
-step() { printf '\n==> %s\n' "$*"; }
-PASSED=0
-passed() { PASSED=$((PASSED + 1)); }
-
 step "tools: check-jsonschema (PyPI, hash-pinned venv)"
 VENV="$TOOLS/venv-compose-$(sha256sum .ci/compose/requirements.txt | cut -c1-12)"
 if [ ! -x "$VENV/bin/python" ] || [ ! -f "$VENV/.complete" ]; then
@@ -43,11 +39,11 @@ PROMTOOL="$PROM_ROOT/usr/bin/promtool"
 
 step "$COMPOSE against the Compose Specification schema"
 "$VENV/bin/check-jsonschema" --builtin-schema vendor.compose-spec "$COMPOSE"
-passed
+passed "compose schema"
 
 step "$COMPOSE: build contexts, mounted files, volumes, services, ports"
 "$VENV/bin/python" .ci/compose/check.py "$COMPOSE"
-passed
+passed "build contexts, mounted files, volumes, services, ports"
 
 step "the stack's prometheus.yml with the repository's rules (promtool check config)"
 WORK="$(mktemp -d)"
@@ -56,6 +52,6 @@ trap 'rm -rf "$WORK"' EXIT
 cp deploy/compose/prometheus/prometheus.yml "$WORK/prometheus.yml"
 cp -r monitoring/prometheus/rules "$WORK/rules"
 "$PROMTOOL" check config "$WORK/prometheus.yml"
-passed
+passed "promtool check config"
 
-echo "compose: $PASSED passed, 0 failed"
+finish
