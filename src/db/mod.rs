@@ -204,19 +204,15 @@ pub async fn pec_present(db: &DatabaseConnection) -> Result<bool, DbError> {
         > 0)
 }
 
-/// Whether the PEC tables hold no citizen.
+/// Whether the PEC tables hold no citizen (an existence check: a real PEC has millions).
 pub async fn pec_empty(db: &DatabaseConnection) -> Result<bool, DbError> {
     let row = db
         .query_one_raw(Statement::from_string(
             db.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM tb_cidadao",
+            "SELECT 1 AS one FROM tb_cidadao LIMIT 1",
         ))
         .await?;
-    Ok(row
-        .map(|r| r.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0)
-        == 0)
+    Ok(row.is_none())
 }
 
 /// Number of app migrations known to this binary and applied in the database.

@@ -51,9 +51,10 @@ pub async fn ready(Data(state): Data<&AppState>) -> Response {
         Some(r) if r.catalogue().is_some() => r,
         _ => state.resolve_catalogue().await,
     };
-    if report.catalogue().is_none() && !pec_has_citizens(state).await {
-        // Reported below; not a reason to take the instance out.
-    } else if report.catalogue().is_none() {
+    // Asked only when something is unresolved; `pec_empty` errs when tb_cidadao is missing,
+    // and then there is nothing to compute either.
+    let resolved = report.catalogue().is_some();
+    if !resolved && matches!(crate::db::pec_empty(&state.db).await, Ok(false)) {
         let unresolved: Vec<serde_json::Value> = report
             .unresolved()
             .map(|r| {
@@ -106,24 +107,9 @@ pub async fn ready(Data(state): Data<&AppState>) -> Response {
             })
         }),
         "data_dir": disk,
-        "pec_catalogue": if report.catalogue().is_some() { "resolved" } else { "empty PEC: nothing to resolve" },
+        "pec_catalogue": if resolved { "resolved" } else { "empty PEC: nothing to resolve" },
     }))
     .into_response()
-}
-
-/// Whether the PEC holds at least one citizen (false when the table is missing).
-async fn pec_has_citizens(state: &AppState) -> bool {
-    let backend = state.db.get_database_backend();
-    state
-        .db
-        .query_one_raw(sea_orm::Statement::from_string(
-            backend,
-            "SELECT 1 AS one FROM tb_cidadao LIMIT 1",
-        ))
-        .await
-        .ok()
-        .flatten()
-        .is_some()
 }
 
 fn unavailable(body: serde_json::Value) -> Response {
