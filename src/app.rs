@@ -17,7 +17,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::config::{Backend, Config};
 use crate::web::{AppState, routes};
-use crate::{db, hypertension, seed, systemd, telemetry};
+use crate::{db, programs, seed, systemd, telemetry};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -77,10 +77,7 @@ pub async fn prepare(config: Arc<Config>) -> Result<AppState, StartError> {
         tracing::warn!(
             "the PEC tables are missing: lists stay empty until the database holds the e-SUS PEC"
         );
-    } else if hypertension::read_model::status(&state.db)
-        .await?
-        .is_none_or(|s| s.as_of != state.today())
-    {
+    } else if read_models_outdated(&state).await? {
         match refresh(&state).await {
             Ok(()) => {}
             // Logged entry by entry; /ready answers 503 naming them and the pages show a
@@ -93,6 +90,17 @@ pub async fn prepare(config: Arc<Config>) -> Result<AppState, StartError> {
         create_demo_users(&state).await?;
     }
     Ok(state)
+}
+
+/// Whether any read model is missing or was computed for another day.
+async fn read_models_outdated(state: &AppState) -> Result<bool, sea_orm::DbErr> {
+    for name in programs::read_models() {
+        let status = crate::care::status::get(&state.db, name).await?;
+        if status.is_none_or(|s| s.as_of != state.today()) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// On the embedded demo's first start: one user per role, with random passwords printed
@@ -189,26 +197,43 @@ pub enum RefreshError {
 /// in the metrics. With an unresolved catalogue entry nothing is rebuilt (the previous data
 /// stays, with its age).
 pub async fn refresh(state: &AppState) -> Result<(), RefreshError> {
+    use crate::care::person;
+    let today = state.today();
+    // The person read model needs no catalogue entry: search and the person page stay
+    // current even while a programme's catalogue entry is unresolved.
+    let report = person::refresh(&state.db, today)
+        .await
+        .inspect_err(|_| telemetry::metrics::record_refresh_failure(person::READ_MODEL))?;
+    refreshed(person::READ_MODEL, report);
     let resolution = state.resolve_catalogue().await;
     let Some(catalogue) = resolution.catalogue() else {
-        telemetry::metrics::record_refresh_failure(hypertension::READ_MODEL);
+        for p in programs::ALL {
+            telemetry::metrics::record_refresh_failure(p.key);
+        }
         return Err(RefreshError::Catalogue(resolution.problems()));
     };
-    let report = hypertension::read_model::refresh(&state.db, state.today(), &catalogue)
-        .await
-        .inspect_err(|_| telemetry::metrics::record_refresh_failure(hypertension::READ_MODEL))?;
+    for p in programs::ALL {
+        let report = (p.refresh)(&state.db, today, &catalogue)
+            .await
+            .inspect_err(|_| telemetry::metrics::record_refresh_failure(p.key))?;
+        refreshed(p.key, report);
+    }
+    Ok(())
+}
+
+/// Logs a rebuilt read model and records it in the metrics.
+fn refreshed(name: &'static str, report: programs::RefreshReport) {
     telemetry::metrics::record_refresh(
-        hypertension::READ_MODEL,
+        name,
         Duration::from_millis(u64::try_from(report.duration_ms).unwrap_or(u64::MAX)),
         report.rows,
     );
     tracing::info!(
-        read_model = hypertension::READ_MODEL,
+        read_model = name,
         rows = report.rows,
         duration_ms = report.duration_ms as u64,
         "read model refreshed"
     );
-    Ok(())
 }
 
 /// Refreshes the read models every `interval` until the process ends.

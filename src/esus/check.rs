@@ -317,29 +317,31 @@ pub async fn run<C: ConnectionTrait>(db: &C, config: &Config) -> Result<CheckRep
     }
 
     let mut populations = Vec::new();
-    let coded = match catalogue.catalogue() {
-        Some(c) => crate::hypertension::read_model::coded_population(db, &c)
+    let resolved = catalogue.catalogue();
+    for program in crate::programs::ALL {
+        let coded = match (&resolved, program.population) {
+            (Some(c), crate::programs::Population::Coded(list)) => {
+                crate::care::population::coded_count(db, c, list)
+                    .await
+                    .map(Some)
+                    .unwrap_or_else(|e| {
+                        warnings.push(format!("{}: população não calculada ({e})", program.name));
+                        None
+                    })
+            }
+            (None, _) => None,
+        };
+        let listed = crate::care::status::get(db, program.key)
             .await
-            .map(Some)
-            .unwrap_or_else(|e| {
-                warnings.push(format!("hipertensão: população não calculada ({e})"));
-                None
-            }),
-        None => None,
-    };
-    let listed = crate::store::read_model_status::Entity::find_by_id(
-        crate::hypertension::READ_MODEL.to_string(),
-    )
-    .one(db)
-    .await
-    .ok()
-    .flatten()
-    .map(|s| s.row_count);
-    populations.push(Population {
-        program: "Hipertensão (C5)",
-        coded,
-        listed,
-    });
+            .ok()
+            .flatten()
+            .map(|s| s.row_count);
+        populations.push(Population {
+            program: program.name,
+            coded,
+            listed,
+        });
+    }
 
     Ok(CheckReport {
         backend: format!("{:?}", db.get_database_backend()),

@@ -15,3 +15,13 @@ pub mod worklist;
 
 /// Name of this program's read model in `read_model_status`.
 pub const READ_MODEL: &str = "hypertension";
+
+/// The programme's entry in the registry (`programs::ALL`).
+pub static PROGRAM: crate::programs::ProgramDef = crate::programs::ProgramDef {
+    key: READ_MODEL,
+    name: "Hipertensão",
+    path: crate::web::paths::HYPERTENSION,
+    population: crate::programs::Population::Coded(&crate::clinical::codes::HYPERTENSION_C5),
+    refresh: |db, today, catalogue| Box::pin(read_model::refresh(db, today, catalogue)),
+    listed: |db, id| Box::pin(read_model::listed(db, id)),
+};

@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
-use chrono::{NaiveDate, NaiveDateTime, Utc};
+use chrono::{NaiveDate, NaiveDateTime};
 use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryResult,
     TransactionTrait, Value,
@@ -24,68 +24,17 @@ use crate::db::sql::{placeholders, statement};
 use crate::esus::catalogue::Catalogue;
 use crate::store::{
     hypertension_summary as summary, hypertension_team as team,
-    hypertension_team_month as team_month, read_model_status,
+    hypertension_team_month as team_month, person, read_model_status,
 };
 
 use super::followup;
-use crate::text::{digits, fold, normalize_cpf};
+use crate::text::{digits, normalize_cpf};
 
-/// What a refresh did.
-#[derive(Debug, Clone, Copy)]
-pub struct RefreshReport {
-    pub rows: usize,
-    pub duration_ms: u128,
-}
+pub use crate::programs::RefreshReport;
 
 /// The CTE that selects the citizens with a current hypertension problem, and its values.
 fn hypertensive_cte(catalogue: &Catalogue) -> (String, Vec<Value>) {
-    let mut values: Vec<Value> = catalogue
-        .current_problem_situations()
-        .iter()
-        .map(|id| Value::from(*id))
-        .collect();
-    let ciap = HYPERTENSION_C5.ciap;
-    values.extend(ciap.iter().map(|c| Value::from(c.to_string())));
-    let cid_like = HYPERTENSION_C5
-        .cid10_prefixes
-        .iter()
-        .map(|_| "UPPER(REPLACE(cd.nu_cid10, '.', '')) LIKE ?")
-        .collect::<Vec<_>>()
-        .join(" OR ");
-    values.extend(
-        HYPERTENSION_C5
-            .cid10_prefixes
-            .iter()
-            .map(|p| Value::from(format!("{p}%"))),
-    );
-    let sql = format!(
-        "WITH h AS (
-            SELECT DISTINCT pr.co_cidadao
-            FROM tb_problema p
-            JOIN tb_prontuario pr ON pr.co_seq_prontuario = p.co_prontuario
-            JOIN tb_problema_evolucao pe ON pe.co_seq_problema_evolucao = p.co_ultimo_problema_evolucao
-            LEFT JOIN tb_ciap ci ON ci.co_seq_ciap = p.co_ciap
-            LEFT JOIN tb_cid10 cd ON cd.co_cid10 = p.co_cid10
-            WHERE pe.co_situacao_problema IN (?, ?)
-              AND (UPPER(TRIM(ci.co_ciap)) IN ({}) OR {cid_like})
-        )",
-        placeholders(ciap.len())
-    );
-    (sql, values)
-}
-
-/// Citizens with a current problem coded with the C5 list, before the population's other rules
-/// (alive, active, active team, registration not inactive): `pec check` shows both numbers.
-pub async fn coded_population(
-    db: &impl ConnectionTrait,
-    catalogue: &Catalogue,
-) -> Result<i64, DbErr> {
-    let (cte, values) = hypertensive_cte(catalogue);
-    let rows = query(db, &format!("{cte} SELECT COUNT(*) AS n FROM h"), values).await?;
-    match rows.first() {
-        Some(r) => r.try_get("", "n"),
-        None => Ok(0),
-    }
+    crate::care::population::coded_cte(catalogue, &HYPERTENSION_C5)
 }
 
 async fn query(
@@ -95,27 +44,6 @@ async fn query(
 ) -> Result<Vec<QueryResult>, DbErr> {
     db.query_all_raw(statement(db.get_database_backend(), sql, values))
         .await
-}
-
-struct Person {
-    /// CPF/CNS of the family head the registration names (for the household).
-    head_cpf: Option<String>,
-    head_cns: Option<String>,
-    name: String,
-    cns: Option<String>,
-    cpf: Option<String>,
-    birth: Option<NaiveDate>,
-    sex: Option<String>,
-    micro_area: Option<String>,
-}
-
-struct Link {
-    ine: String,
-    cnes: Option<String>,
-    team: Option<String>,
-    team_active: bool,
-    updated: Option<NaiveDateTime>,
-    id: i64,
 }
 
 /// Rebuilds the summary for `today` (a date in the configured zone), with this PEC's
@@ -128,99 +56,27 @@ pub async fn refresh(
     let started = Instant::now();
     let (cte, cte_values) = hypertensive_cte(catalogue);
 
-    // 1. People, with their current individual registration.
-    let rows = query(
-        db,
-        &format!(
-            "{cte}
-            SELECT c.co_seq_cidadao, c.no_cidadao, c.nu_cpf, c.nu_cns, c.dt_nascimento, c.no_sexo,
-                   ci.nu_micro_area, ci.st_ficha_inativa, ci.nu_cpf_responsavel,
-                   ci.nu_cartao_sus_responsavel
-            FROM h
-            JOIN tb_cidadao c ON c.co_seq_cidadao = h.co_cidadao
-            LEFT JOIN tb_cds_cad_individual ci
-                   ON ci.co_unico_ficha = c.co_unico_ultima_ficha AND ci.st_versao_atual = 1
-            WHERE c.st_ativo = 1 AND c.st_faleceu = 0"
-        ),
-        cte_values.clone(),
-    )
-    .await?;
-    let mut people: BTreeMap<i64, Person> = BTreeMap::new();
-    for r in rows {
-        let inactive: Option<i32> = r.try_get("", "st_ficha_inativa")?;
-        if inactive == Some(1) {
-            continue; // left the territory (moved or died) per the latest registration
-        }
-        let id: i64 = r.try_get("", "co_seq_cidadao")?;
-        let sex: Option<String> = r.try_get("", "no_sexo")?;
-        let micro: Option<String> = r.try_get("", "nu_micro_area")?;
-        people.entry(id).or_insert(Person {
-            head_cpf: r
-                .try_get::<Option<String>>("", "nu_cpf_responsavel")?
-                .and_then(|s| normalize_cpf(&s)),
-            head_cns: r
-                .try_get::<Option<String>>("", "nu_cartao_sus_responsavel")?
-                .map(|s| digits(&s))
-                .filter(|s| !s.is_empty()),
-            name: r.try_get::<String>("", "no_cidadao")?.trim().to_string(),
-            cns: r
-                .try_get::<Option<String>>("", "nu_cns")?
-                .map(|s| digits(&s))
-                .filter(|s| !s.is_empty()),
-            cpf: r
-                .try_get::<Option<String>>("", "nu_cpf")?
-                .and_then(|s| normalize_cpf(&s)),
-            birth: r.try_get("", "dt_nascimento")?,
-            sex: sex.and_then(|s| match s.trim().to_uppercase().chars().next() {
-                Some('F') => Some("F".to_string()),
-                Some('M') => Some("M".to_string()),
-                _ => None,
-            }),
-            micro_area: micro
-                .map(|m| m.trim().to_string())
-                .filter(|m| !m.is_empty()),
-        });
-    }
-
-    // 2. Latest team link per person (latest update, then highest link id).
-    let rows = query(
-        db,
-        &format!(
-            "{cte}
-            SELECT v.co_cidadao, v.nu_ine, v.nu_cnes, v.dt_atualizacao_cadastro, v.co_seq_cidadao_vinculacao_eqp,
-                   e.no_equipe, e.st_ativo
-            FROM h
-            JOIN tb_cidadao_vinculacao_equipe v ON v.co_cidadao = h.co_cidadao
-            LEFT JOIN tb_equipe e ON e.nu_ine = v.nu_ine"
-        ),
-        cte_values.clone(),
-    )
-    .await?;
-    let mut links: HashMap<i64, Link> = HashMap::new();
-    for r in rows {
-        let id: i64 = r.try_get("", "co_cidadao")?;
-        let link = Link {
-            ine: r.try_get::<String>("", "nu_ine")?.trim().to_string(),
-            cnes: r
-                .try_get::<Option<String>>("", "nu_cnes")?
-                .map(|c| c.trim().to_string())
-                .filter(|c| !c.is_empty()),
-            team: r.try_get("", "no_equipe")?,
-            team_active: r.try_get::<Option<i32>>("", "st_ativo")? == Some(1),
-            updated: r.try_get("", "dt_atualizacao_cadastro")?,
-            id: r.try_get("", "co_seq_cidadao_vinculacao_eqp")?,
-        };
-        let newer = |old: &Link| {
-            // None sorts before any date: a dated link wins over an undated one.
-            (link.updated, link.id) > (old.updated, old.id)
-        };
-        match links.get(&id) {
-            Some(old) if !newer(old) => {}
-            _ => {
-                links.insert(id, link);
-            }
-        }
-    }
+    // 1. People of the population every programme starts from (`care::person`: alive,
+    //    active, registration not inactive, latest link to an active team) with a current
+    //    hypertension problem. The person read model was rebuilt just before this one.
+    let mut values = cte_values.clone();
+    values.extend([false, true, false, true].map(Value::from));
+    let people: BTreeMap<i64, person::Model> = person::Entity::find()
+        .from_raw_sql(statement(
+            db.get_database_backend(),
+            &format!(
+                "{cte}
+                SELECT p.* FROM h JOIN person p ON p.co_seq_cidadao = h.co_cidadao
+                WHERE p.deceased = ? AND p.active = ? AND p.registration_inactive = ?
+                  AND p.team_active = ? AND p.nu_ine IS NOT NULL"
+            ),
+            values,
+        ))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.co_seq_cidadao, p))
+        .collect();
 
     // 3. Latest consultation by a physician or nurse (initial listening excluded).
     let mut values = cte_values.clone();
@@ -311,10 +167,10 @@ pub async fn refresh(
     let mut by_cns: HashMap<&str, i64> = HashMap::new();
     let mut by_cpf: HashMap<&str, i64> = HashMap::new();
     for (id, p) in &people {
-        if let Some(cns) = &p.cns {
+        if let Some(cns) = &p.nu_cns {
             by_cns.insert(cns.as_str(), *id);
         }
-        if let Some(cpf) = &p.cpf {
+        if let Some(cpf) = &p.nu_cpf {
             by_cpf.insert(cpf.as_str(), *id);
         }
     }
@@ -359,33 +215,14 @@ pub async fn refresh(
         }
     }
 
-    // 6. Households: a person belongs to the current household of a family whose head is the
-    //    person or the head their registration names (by CPF or CNS), latest registration first.
-    let households = households(db).await?;
-    let address_of = |p: &Person| -> Option<Address> {
-        [
-            p.cpf.as_deref().and_then(|c| households.by_cpf.get(c)),
-            p.head_cpf.as_deref().and_then(|c| households.by_cpf.get(c)),
-            p.cns.as_deref().and_then(|c| households.by_cns.get(c)),
-            p.head_cns.as_deref().and_then(|c| households.by_cns.get(c)),
-        ]
-        .into_iter()
-        .flatten()
-        .max_by_key(|a| a.registered)
-        .cloned()
-    };
-
     // 7. Assemble and replace the summary in one transaction.
     let month_ends = c5::month_ends(today);
     let mut months: BTreeMap<(String, NaiveDate), (i64, i64)> = BTreeMap::new();
     let mut models = Vec::with_capacity(people.len());
     for (id, p) in people {
-        let Some(link) = links.remove(&id) else {
+        let Some(ine) = p.nu_ine.clone() else {
             continue;
         };
-        if !link.team_active {
-            continue;
-        }
         let bp = last_bp.get(&id).map(|(at, r)| (at.date(), *r));
         let evidence = Evidence {
             last_consultation: last_visit.get(&id).copied(),
@@ -405,28 +242,21 @@ pub async fn refresh(
         });
         let assessment = c5::assess(&evidence, today);
         for end in &month_ends {
-            let e = months.entry((link.ine.clone(), *end)).or_default();
+            let e = months.entry((ine.clone(), *end)).or_default();
             e.0 += 1;
             e.1 += i64::from(c5::assess(&evidence, *end).points());
         }
-        let address = address_of(&p);
-        let search_text = [
-            fold(&p.name),
-            p.cns.clone().unwrap_or_default(),
-            p.cpf.clone().unwrap_or_default(),
-        ]
-        .join(" ");
         models.push(summary::ActiveModel {
             co_seq_cidadao: Set(id),
-            no_cidadao: Set(p.name),
-            search_text: Set(search_text),
-            nu_cns: Set(p.cns),
-            nu_cpf: Set(p.cpf),
-            dt_nascimento: Set(p.birth),
-            sexo: Set(p.sex),
-            nu_ine: Set(link.ine.clone()),
-            nu_cnes: Set(link.cnes.clone()),
-            no_equipe: Set(link.team.unwrap_or(link.ine)),
+            no_cidadao: Set(p.no_cidadao),
+            search_text: Set(p.search_text),
+            nu_cns: Set(p.nu_cns),
+            nu_cpf: Set(p.nu_cpf),
+            dt_nascimento: Set(p.dt_nascimento),
+            sexo: Set(p.sexo),
+            nu_ine: Set(ine.clone()),
+            nu_cnes: Set(p.nu_cnes),
+            no_equipe: Set(p.no_equipe.unwrap_or(ine)),
             micro_area: Set(p.micro_area),
             last_bp_systolic: Set(bp.map(|(_, r)| r.systolic)),
             last_bp_diastolic: Set(bp.map(|(_, r)| r.diastolic)),
@@ -447,9 +277,9 @@ pub async fn refresh(
             home_control: Set(None),
             home_date: Set(None),
             cv_risk_band: Set(None),
-            household_street: Set(address.as_ref().map(|a| a.street.clone())),
-            household_number: Set(address.as_ref().and_then(|a| a.number.clone())),
-            household_district: Set(address.and_then(|a| a.district)),
+            household_street: Set(p.household_street),
+            household_number: Set(p.household_number),
+            household_district: Set(p.household_district),
             acs_visit_dates: Set(acs_visit_dates),
         });
     }
@@ -527,100 +357,9 @@ pub async fn refresh(
         summary::Entity::insert_many(chunk).exec(&txn).await?;
     }
     let duration_ms = started.elapsed().as_millis();
-    read_model_status::Entity::delete_by_id(super::READ_MODEL.to_string())
-        .exec(&txn)
-        .await?;
-    read_model_status::Entity::insert(read_model_status::ActiveModel {
-        name: Set(super::READ_MODEL.to_string()),
-        refreshed_at: Set(Utc::now()),
-        as_of: Set(today),
-        duration_ms: Set(i64::try_from(duration_ms).unwrap_or(i64::MAX)),
-        row_count: Set(i64::try_from(rows).unwrap_or(i64::MAX)),
-    })
-    .exec(&txn)
-    .await?;
+    crate::care::status::record(&txn, super::READ_MODEL, today, duration_ms, rows).await?;
     txn.commit().await?;
     Ok(RefreshReport { rows, duration_ms })
-}
-
-/// A household address.
-#[derive(Debug, Clone)]
-struct Address {
-    street: String,
-    number: Option<String>,
-    district: Option<String>,
-    registered: Option<NaiveDateTime>,
-}
-
-struct Households {
-    by_cpf: HashMap<String, Address>,
-    by_cns: HashMap<String, Address>,
-}
-
-/// Current households by the CPF and CNS of their families' heads (families that moved out,
-/// `st_mudanca = 1`, excluded); the latest registration wins.
-async fn households(db: &DatabaseConnection) -> Result<Households, DbErr> {
-    let rows = query(
-        db,
-        "SELECT df.nu_cpf_cidadao, df.nu_cartao_sus, d.no_logradouro, d.nu_domicilio,
-                d.no_bairro, d.dt_cad_domiciliar, tl.no_tipo_logradouro
-         FROM tb_cds_domicilio_familia df
-         JOIN tb_cds_cad_domiciliar d ON d.co_seq_cds_cad_domiciliar = df.co_cds_cad_domiciliar
-         LEFT JOIN tb_tipo_logradouro tl ON tl.co_tipo_logradouro = d.tp_logradouro
-         WHERE df.st_mudanca = 0 AND d.st_versao_atual = 1",
-        vec![],
-    )
-    .await?;
-    let mut out = Households {
-        by_cpf: HashMap::new(),
-        by_cns: HashMap::new(),
-    };
-    for r in rows {
-        let street: Option<String> = r.try_get("", "no_logradouro")?;
-        let Some(street) = street
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-        else {
-            continue;
-        };
-        let kind: Option<String> = r.try_get("", "no_tipo_logradouro")?;
-        let address = Address {
-            street: match kind.map(|k| k.trim().to_string()).filter(|k| !k.is_empty()) {
-                Some(k) => format!("{k} {street}"),
-                None => street,
-            },
-            number: r
-                .try_get::<Option<String>>("", "nu_domicilio")?
-                .map(|n| n.trim().to_string())
-                .filter(|n| !n.is_empty()),
-            district: r
-                .try_get::<Option<String>>("", "no_bairro")?
-                .map(|n| n.trim().to_string())
-                .filter(|n| !n.is_empty()),
-            registered: r.try_get("", "dt_cad_domiciliar")?,
-        };
-        let keep =
-            |map: &mut HashMap<String, Address>, key: String, a: &Address| match map.get(&key) {
-                Some(old) if old.registered >= a.registered => {}
-                _ => {
-                    map.insert(key, a.clone());
-                }
-            };
-        if let Some(cpf) = r
-            .try_get::<Option<String>>("", "nu_cpf_cidadao")?
-            .and_then(|c| normalize_cpf(&c))
-        {
-            keep(&mut out.by_cpf, cpf, &address);
-        }
-        if let Some(cns) = r
-            .try_get::<Option<String>>("", "nu_cartao_sus")?
-            .map(|c| digits(&c))
-            .filter(|c| !c.is_empty())
-        {
-            keep(&mut out.by_cns, cns, &address);
-        }
-    }
-    Ok(out)
 }
 
 /// Whether a PEC text measurement holds a positive number (`'72.5'`, `'72,5'`, `'165'`).
@@ -631,7 +370,10 @@ fn positive_number(text: Option<String>) -> bool {
 
 /// The last refresh of this read model, if any.
 pub async fn status(db: &DatabaseConnection) -> Result<Option<read_model_status::Model>, DbErr> {
-    read_model_status::Entity::find_by_id(super::READ_MODEL.to_string())
-        .one(db)
-        .await
+    crate::care::status::get(db, super::READ_MODEL).await
+}
+
+/// Whether the person is on the hypertension list.
+pub async fn listed(db: &DatabaseConnection, person: i64) -> Result<bool, DbErr> {
+    Ok(summary::Entity::find_by_id(person).one(db).await?.is_some())
 }

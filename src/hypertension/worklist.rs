@@ -2,7 +2,7 @@
 //! the read model. Rows, counters and exports come from the same filter, so their numbers
 //! always agree.
 
-use sea_orm::sea_query::{Expr, Func, LikeExpr};
+use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, Order,
     QueryFilter, QueryOrder, QuerySelect,
@@ -14,13 +14,12 @@ use crate::auth::Scope;
 use crate::clinical::blood_pressure::ControlStatus;
 use crate::clinical::c5::Practice;
 use crate::store::hypertension_summary::{self as summary, Column};
-use crate::text::{digits, fold};
 
 /// Allowed page sizes.
 pub const PER_PAGE_CHOICES: [u64; 4] = [10, 25, 50, 100];
 pub const DEFAULT_PER_PAGE: u64 = 25;
 pub const MAX_PAGE: u64 = 100_000;
-pub const MAX_SEARCH_CHARS: usize = 100;
+pub const MAX_SEARCH_CHARS: usize = crate::care::search::MAX_CHARS;
 
 /// Sort orders offered on the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -71,32 +70,7 @@ impl Sort {
     }
 }
 
-/// A validated search: folded words, or digits of a CNS/CPF.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Search {
-    /// What the user typed, to show back in the form.
-    pub raw: String,
-    folded: String,
-}
-
-impl Search {
-    /// `None` when the text holds no letter or digit to search for.
-    pub fn new(raw: &str) -> Option<Search> {
-        let trimmed = raw.trim();
-        let only_id = trimmed
-            .chars()
-            .all(|c| c.is_ascii_digit() || " .-/".contains(c));
-        let folded = if only_id {
-            digits(trimmed)
-        } else {
-            fold(trimmed)
-        };
-        (!folded.is_empty()).then(|| Search {
-            raw: trimmed.to_string(),
-            folded,
-        })
-    }
-}
+pub use crate::care::search::Search;
 
 /// The status tabs of the list. Each is one condition on the read model, and its counter is
 /// the count of that same condition, so a tab's number is its rows.
@@ -191,7 +165,6 @@ pub struct Filters {
 impl Filters {
     /// Everything but the control-status filter: the base the counters split.
     fn base_condition(&self) -> Condition {
-        use sea_orm::sea_query::ExprTrait;
         let mut c = Condition::all().add(self.scope.condition(
             Column::NuCnes,
             Column::NuIne,
@@ -204,15 +177,7 @@ impl Filters {
             c = c.add(Column::MicroArea.eq(micro.as_str()));
         }
         if let Some(search) = &self.search {
-            let escaped = search
-                .folded
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            c = c.add(
-                Expr::col(Column::SearchText)
-                    .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
-            );
+            c = c.add(search.condition(Column::SearchText));
         }
         if let Some(p) = self.missing {
             let col = match p {
@@ -504,17 +469,6 @@ pub async fn micro_areas(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn search_folds_names_and_keeps_id_digits() {
-        let s = Search::new("  José d'Ávila ").map(|s| s.folded);
-        assert_eq!(s.as_deref(), Some("JOSE D AVILA"));
-        let s = Search::new("123.456.789-09").map(|s| s.folded);
-        assert_eq!(s.as_deref(), Some("12345678909"));
-        assert!(Search::new("%%").is_none());
-        assert!(Search::new("   ").is_none());
-        assert!(Search::new("'\"").is_none());
-    }
 
     #[test]
     fn sort_keys_round_trip() {

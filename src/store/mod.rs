@@ -19,6 +19,7 @@ pub mod hypertension_team;
 pub mod hypertension_team_month;
 pub mod hypertension_treatment_change;
 pub mod login_throttle;
+pub mod person;
 pub mod read_model_status;
 pub mod user_assignment;
 pub mod user_session;

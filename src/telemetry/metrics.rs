@@ -268,12 +268,17 @@ pub fn observe_pool(db: &DatabaseConnection, max_connections: u32) {
 /// age (from its status row, so it is right after a restart too).
 pub async fn observe_state(state: &AppState) {
     observe_pool(&state.db, state.config.database.max_connections);
-    let name = crate::hypertension::READ_MODEL;
+    for name in crate::programs::read_models() {
+        observe_read_model(state, name).await;
+    }
+}
+
+async fn observe_read_model(state: &AppState, name: &'static str) {
     gauge!(READ_MODEL_INTERVAL, "read_model" => name)
         .set(state.config.read_model.refresh_interval_secs.max(60) as f64);
     let status = tokio::time::timeout(
         Duration::from_secs(2),
-        crate::hypertension::read_model::status(&state.db),
+        crate::care::status::get(&state.db, name),
     )
     .await;
     match status {

@@ -76,11 +76,27 @@ pub async fn ready(Data(state): Data<&AppState>) -> Response {
             "catalogue": unresolved,
         }));
     }
-    let read_model = crate::hypertension::read_model::status(&state.db)
-        .await
-        .ok()
-        .flatten();
+    let mut read_models = Vec::new();
+    for name in crate::programs::read_models() {
+        if let Ok(Some(s)) = crate::care::status::get(&state.db, name).await {
+            read_models.push((name, s));
+        }
+    }
     let interval = state.config.read_model.refresh_interval_secs.max(60);
+    let describe = |s: &crate::store::read_model_status::Model| {
+        let age = (chrono::Utc::now() - s.refreshed_at).num_seconds();
+        json!({
+            "refreshed_at": s.refreshed_at.to_rfc3339(),
+            "age_seconds": age,
+            "stale": age > 3 * i64::try_from(interval).unwrap_or(i64::MAX / 4),
+            "rows": s.row_count,
+        })
+    };
+    // `read_model`: the oldest of them (what an alert on staleness wants); `read_models`: each.
+    let oldest = read_models
+        .iter()
+        .map(|(_, s)| s)
+        .min_by_key(|s| s.refreshed_at);
     let data_dir = crate::db::data_dir(&state.config.database);
     let disk = crate::telemetry::process::free_space(&data_dir).map(|(avail, size)| {
         let percent = if size == 0 {
@@ -97,15 +113,11 @@ pub async fn ready(Data(state): Data<&AppState>) -> Response {
         "status": "ready",
         "database": { "reachable": true, "latency_ms": (latency_ms * 10.0).round() / 10.0 },
         "migrations": { "known": migrations.known, "applied": migrations.applied },
-        "read_model": read_model.map(|s| {
-            let age = (chrono::Utc::now() - s.refreshed_at).num_seconds();
-            json!({
-                "refreshed_at": s.refreshed_at.to_rfc3339(),
-                "age_seconds": age,
-                "stale": age > 3 * i64::try_from(interval).unwrap_or(i64::MAX / 4),
-                "rows": s.row_count,
-            })
-        }),
+        "read_model": oldest.map(describe),
+        "read_models": read_models
+            .iter()
+            .map(|(name, s)| (name.to_string(), describe(s)))
+            .collect::<serde_json::Map<String, serde_json::Value>>(),
         "data_dir": disk,
         "pec_catalogue": if resolved { "resolved" } else { "empty PEC: nothing to resolve" },
     }))

@@ -12,18 +12,6 @@ use super::paths;
 /// for a conflict) is swapped in like a success: it carries the form with its messages.
 const HTMX_CONFIG: &str = r#"{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"historyCacheSize":0,"refreshOnHistoryMiss":true,"historyRestoreAsHxRequest":false,"selfRequestsOnly":true,"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"409|422","swap":true},{"code":"[45]..","swap":false,"error":true},{"code":"...","swap":false}]}"#;
 
-/// The programs in the navigation, in the order teams think of them.
-const PROGRAMS: &[(&str, Option<&str>)] = &[
-    ("Hipertensão", Some(paths::HYPERTENSION)),
-    ("Diabetes", None),
-    ("Planejamento familiar", None),
-    ("Adolescentes", None),
-    ("Pré-natal", None),
-    ("Domicílios", None),
-    ("Rastreamento", None),
-    ("Indicadores", None),
-];
-
 /// The signed-in user as the header shows them.
 pub struct UserBar {
     pub name: String,
@@ -87,20 +75,25 @@ pub fn page(title: &str, current: Option<&str>, footer: &Footer, body: Markup) -
                     @if user.is_some_and(|u| u.clinical) {
                     nav class="program-nav" aria-label="Programas" {
                         ul {
-                            @for (label, href) in PROGRAMS {
+                            @for p in crate::programs::ALL {
                                 li {
-                                    @if let Some(href) = href {
-                                        @if current == Some(*href) {
-                                            a href=(href) aria-current="page" { (label) }
-                                        } @else {
-                                            a href=(href) { (label) }
-                                        }
+                                    @if current == Some(p.path) {
+                                        a href=(p.path) aria-current="page" { (p.name) }
                                     } @else {
-                                        span class="nav-soon" title="Em breve" { (label) }
+                                        a href=(p.path) { (p.name) }
                                     }
                                 }
                             }
+                            @for label in crate::programs::PLANNED {
+                                li { span class="nav-soon" title="Em breve" { (label) } }
+                            }
                         }
+                    }
+                    form class="person-search" method="get" action=(paths::PEOPLE) role="search" {
+                        label class="visually-hidden" for="busca-pessoa" { "Buscar pessoa no território" }
+                        input id="busca-pessoa" type="search" name="busca" maxlength="100"
+                            placeholder="Buscar pessoa: nome, CNS ou CPF" autocomplete="off";
+                        button type="submit" class="button button-secondary" { "Buscar" }
                     }
                     }
                     @if let Some(u) = user {

@@ -16,6 +16,7 @@ pub mod limits;
 pub mod login;
 pub mod paths;
 pub mod patient;
+pub mod person;
 pub mod session;
 
 use chrono::Utc;
@@ -103,6 +104,7 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = poem::Response> {
         .at("/pacientes/:id/receita.pdf", get(hypertension_documents::patient_prescription))
         .at("/pacientes/:id/mrpa.pdf", get(hypertension_documents::mrpa_sheet))
         .at(paths::HYPERTENSION_TEAM, get(hypertension_reports::team_summary))
+        .at(paths::PEOPLE, get(person::search))
         .at("/pacientes/:id", get(patient::page))
         .at("/pacientes/:id/acoes", poem::post(patient::schedule))
         .at(

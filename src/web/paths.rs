@@ -20,6 +20,8 @@ pub const HYPERTENSION_PRESCRIPTIONS: &str = "/hipertensos/receitas.pdf";
 pub const HYPERTENSION_ACS: &str = "/hipertensos/acs";
 pub const HYPERTENSION_TEAM: &str = "/hipertensos/equipe";
 pub const PATIENTS: &str = "/pacientes";
+/// The search across the whole territory (header).
+pub const PEOPLE: &str = "/pessoas";
 
 /// `/pacientes/{id}`: the patient page.
 pub fn patient(id: i64) -> String {

@@ -707,7 +707,25 @@ pub async fn page(
 ) -> Result<Response, WebError> {
     let person = path_id(&id)?;
     let today = state.today();
-    let view = load_view(state, &user, person).await?;
+    let catalogue_now = state.catalogue().await;
+    let view = match patient::load(
+        &state.db,
+        &user.scope(),
+        person,
+        today,
+        None,
+        catalogue_now.as_ref(),
+    )
+    .await?
+    {
+        Some(view) => view,
+        // Not on the hypertension list: the person page, for anyone the scope reaches.
+        None => {
+            return super::person::page(state, &user, &client, person)
+                .await?
+                .ok_or(WebError::NotFound);
+        }
+    };
     let q = page_query(req.uri().query().unwrap_or(""), today)?;
     audit_event(
         state,
@@ -731,12 +749,19 @@ pub async fn page(
         timeline_section(&view, &user, &q, today)
     } else {
         let catalogue = treatment::catalogue(&state.db).await?;
+        let memberships =
+            match crate::care::person::find_in_scope(&state.db, &user.scope(), person).await? {
+                Some(p) => {
+                    crate::care::person::memberships(&state.db, catalogue_now.as_ref(), &p).await?
+                }
+                None => Vec::new(),
+            };
         let footer = state.footer(Some(&user)).await;
         layout::page(
             &format!("Ficha · {}", view.summary.no_cidadao),
             Some(paths::HYPERTENSION),
             &footer,
-            full_page(&view, &user, &q, &catalogue, today),
+            full_page(&view, &user, &q, &catalogue, &memberships, today),
         )
     };
     Ok(body
@@ -750,6 +775,7 @@ fn full_page(
     user: &CurrentUser,
     q: &PageQuery,
     catalogue: &[CatalogueItem],
+    memberships: &[crate::care::person::Membership],
     today: NaiveDate,
 ) -> Markup {
     let id = v.summary.co_seq_cidadao;
@@ -757,6 +783,7 @@ fn full_page(
         div class="patient-page" {
             (flash(v, q))
             (identification(v))
+            @if !memberships.is_empty() { (super::person::programs_panel(memberships)) }
             p class="patient-actions" {
                 @if user.grants().may(Permission::PrintPrescription) {
                     a class="button button-secondary" href=(paths::patient_sub(id, "receita.pdf")) { "Imprimir receituário" }

@@ -19,5 +19,6 @@ mod mirror;
 mod observability;
 mod patient;
 mod permissions;
+mod person;
 mod postgres_grants;
 mod web_shell;

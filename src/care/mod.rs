@@ -1,0 +1,8 @@
+//! The care platform: what every programme shares. `person` is the read model of every
+//! citizen (identity, team, micro-area, household, search text) the programmes start from;
+//! `search` parses what people type in a search box; `status` records each read model's age.
+
+pub mod person;
+pub mod population;
+pub mod search;
+pub mod status;
