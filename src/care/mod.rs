@@ -2,6 +2,7 @@
 //! citizen (identity, team, micro-area, household, search text) the programmes start from;
 //! `search` parses what people type in a search box; `status` records each read model's age.
 
+pub mod evidence;
 pub mod person;
 pub mod population;
 pub mod search;

@@ -8,42 +8,32 @@
 //! reached through every professional act of an encounter (`tb_atend_prof.co_atend`), not only
 //! the one `tb_atend.co_atend_prof` points to.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::Instant;
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDate;
 use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryResult,
     TransactionTrait, Value,
 };
 
-use crate::clinical::blood_pressure::{Reading, combined_status, control_status};
-use crate::clinical::c5::{self, Evidence};
-use crate::clinical::codes::{self, HYPERTENSION_C5};
-use crate::db::sql::{placeholders, statement};
+use crate::clinical::blood_pressure::{combined_status, control_status};
+use crate::care::evidence::{self, Evidence};
+use crate::clinical::c5;
+use crate::clinical::codes::HYPERTENSION_C5;
 use crate::esus::catalogue::Catalogue;
 use crate::store::{
     hypertension_summary as summary, hypertension_team as team,
-    hypertension_team_month as team_month, person, read_model_status,
+    hypertension_team_month as team_month, read_model_status,
 };
 
 use super::followup;
-use crate::text::{digits, normalize_cpf};
 
 pub use crate::programs::RefreshReport;
 
 /// The CTE that selects the citizens with a current hypertension problem, and its values.
 fn hypertensive_cte(catalogue: &Catalogue) -> (String, Vec<Value>) {
     crate::care::population::coded_cte(catalogue, &HYPERTENSION_C5)
-}
-
-async fn query(
-    db: &impl ConnectionTrait,
-    sql: &str,
-    values: Vec<Value>,
-) -> Result<Vec<QueryResult>, DbErr> {
-    db.query_all_raw(statement(db.get_database_backend(), sql, values))
-        .await
 }
 
 /// Rebuilds the summary for `today` (a date in the configured zone), with this PEC's
@@ -56,164 +46,14 @@ pub async fn refresh(
     let started = Instant::now();
     let (cte, cte_values) = hypertensive_cte(catalogue);
 
-    // 1. People of the population every programme starts from (`care::person`: alive,
-    //    active, registration not inactive, latest link to an active team) with a current
-    //    hypertension problem. The person read model was rebuilt just before this one.
-    let mut values = cte_values.clone();
-    values.extend([false, true, false, true].map(Value::from));
-    let people: BTreeMap<i64, person::Model> = person::Entity::find()
-        .from_raw_sql(statement(
-            db.get_database_backend(),
-            &format!(
-                "{cte}
-                SELECT p.* FROM h JOIN person p ON p.co_seq_cidadao = h.co_cidadao
-                WHERE p.deceased = ? AND p.active = ? AND p.registration_inactive = ?
-                  AND p.team_active = ? AND p.nu_ine IS NOT NULL"
-            ),
-            values,
-        ))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.co_seq_cidadao, p))
-        .collect();
-
-    // 3. Latest consultation by a physician or nurse (initial listening excluded).
-    let mut values = cte_values.clone();
-    values.push(catalogue.initial_listening.into());
-    values.extend(
-        codes::CONSULTATION_CBO_FAMILIES
-            .iter()
-            .map(|f| Value::from(f.to_string())),
-    );
-    let rows = query(
-        db,
-        &format!(
-            "{cte}
-            SELECT pr.co_cidadao, MAX(ap.dt_inicio) AS last_visit
-            FROM h
-            JOIN tb_prontuario pr ON pr.co_cidadao = h.co_cidadao
-            JOIN tb_atend a ON a.co_prontuario = pr.co_seq_prontuario
-            JOIN tb_atend_prof ap ON ap.co_atend = a.co_seq_atend
-            JOIN tb_lotacao l ON l.co_ator_papel = ap.co_lotacao
-            JOIN tb_cbo cb ON cb.co_cbo = l.co_cbo
-            WHERE (ap.tp_atend_prof IS NULL OR ap.tp_atend_prof <> ?)
-              AND SUBSTR(cb.co_cbo_2002, 1, 4) IN ({})
-            GROUP BY pr.co_cidadao",
-            placeholders(codes::CONSULTATION_CBO_FAMILIES.len())
-        ),
-        values,
-    )
-    .await?;
-    let mut last_visit: HashMap<i64, NaiveDate> = HashMap::new();
-    for r in rows {
-        let at: Option<NaiveDateTime> = r.try_get("", "last_visit")?;
-        if let Some(at) = at.filter(|d| d.date() <= today) {
-            last_visit.insert(r.try_get("", "co_cidadao")?, at.date());
-        }
-    }
-
-    // 4. Measurements: blood pressure, weight and height.
-    let rows = query(
-        db,
-        &format!(
-            "{cte}
-            SELECT pr.co_cidadao, m.dt_medicao, m.nu_medicao_pressao_arterial,
-                   m.nu_medicao_peso, m.nu_medicao_altura
-            FROM h
-            JOIN tb_prontuario pr ON pr.co_cidadao = h.co_cidadao
-            JOIN tb_atend a ON a.co_prontuario = pr.co_seq_prontuario
-            JOIN tb_atend_prof ap ON ap.co_atend = a.co_seq_atend
-            JOIN tb_medicao m ON m.co_atend_prof = ap.co_seq_atend_prof"
-        ),
-        cte_values.clone(),
-    )
-    .await?;
-    let mut last_bp: HashMap<i64, (NaiveDateTime, Reading)> = HashMap::new();
-    // (person, day) → (has weight, has height)
-    let mut anthropometry: HashMap<(i64, NaiveDate), (bool, bool)> = HashMap::new();
-    for r in rows {
-        let id: i64 = r.try_get("", "co_cidadao")?;
-        let at: NaiveDateTime = r.try_get("", "dt_medicao")?;
-        if at.date() > today {
-            continue;
-        }
-        let bp: Option<String> = r.try_get("", "nu_medicao_pressao_arterial")?;
-        if let Some(reading) = bp.as_deref().and_then(Reading::parse) {
-            match last_bp.get(&id) {
-                Some((prev, _)) if *prev >= at => {}
-                _ => {
-                    last_bp.insert(id, (at, reading));
-                }
-            }
-        }
-        let weight = positive_number(r.try_get("", "nu_medicao_peso")?);
-        let height = positive_number(r.try_get("", "nu_medicao_altura")?);
-        if weight || height {
-            let e = anthropometry.entry((id, at.date())).or_default();
-            e.0 |= weight;
-            e.1 |= height;
-        }
-    }
-    let mut anthropometry_days: HashMap<i64, Vec<NaiveDate>> = HashMap::new();
-    for ((id, day), (w, h)) in anthropometry {
-        if w && h {
-            anthropometry_days.entry(id).or_default().push(day);
-        }
-    }
-
-    // 5. ACS/TACS home visits that took place, with a motive, in the last 12 months. The PEC
-    //    links the visited person by CNS or CPF only.
-    let mut by_cns: HashMap<&str, i64> = HashMap::new();
-    let mut by_cpf: HashMap<&str, i64> = HashMap::new();
-    for (id, p) in &people {
-        if let Some(cns) = &p.nu_cns {
-            by_cns.insert(cns.as_str(), *id);
-        }
-        if let Some(cpf) = &p.nu_cpf {
-            by_cpf.insert(cpf.as_str(), *id);
-        }
-    }
-    let since = c5::window_start(today, c5::LONG_WINDOW_MONTHS);
-    let mut values: Vec<Value> = codes::ACS_CBO
-        .iter()
-        .map(|c| Value::from(c.to_string()))
-        .collect();
-    values.push(catalogue.home_visit_done.into());
-    values.push(since.and_hms_opt(0, 0, 0).unwrap_or_default().into());
-    let rows = query(
-        db,
-        &format!(
-            "SELECT vd.nu_cartao_sus, vd.nu_cpf_cidadao, f.dt_ficha
-            FROM tb_cds_visita_domiciliar vd
-            JOIN tb_cds_ficha_visita_domiciliar f ON f.co_seq_cds_ficha_visita_dom = vd.co_cds_ficha_visita_domiciliar
-            JOIN tb_cds_prof p ON p.co_seq_cds_prof = f.co_cds_prof
-            WHERE p.nu_cbo_2002 IN ({})
-              AND vd.co_cds_visita_dom_desfecho = ?
-              AND f.dt_ficha >= ?
-              AND EXISTS (SELECT 1 FROM rl_cds_visita_dom_motivo r
-                          WHERE r.co_cds_visita_domiciliar = vd.co_seq_cds_visita_domiciliar)",
-            placeholders(codes::ACS_CBO.len())
-        ),
-        values,
-    )
-    .await?;
-    let mut acs_visits: HashMap<i64, Vec<NaiveDate>> = HashMap::new();
-    for r in rows {
-        let cns: Option<String> = r.try_get("", "nu_cartao_sus")?;
-        let cpf: Option<String> = r.try_get("", "nu_cpf_cidadao")?;
-        let at: NaiveDateTime = r.try_get("", "dt_ficha")?;
-        let person = cns
-            .map(|c| digits(&c))
-            .and_then(|c| by_cns.get(c.as_str()).copied())
-            .or_else(|| {
-                cpf.and_then(|c| normalize_cpf(&c))
-                    .and_then(|c| by_cpf.get(c.as_str()).copied())
-            });
-        if let Some(id) = person {
-            acs_visits.entry(id).or_default().push(at.date());
-        }
-    }
+    // 1. The population, then what the PEC recorded for it (`care::evidence`).
+    let people = evidence::population(db, &cte, &cte_values).await?;
+    let Evidence {
+        last_visit,
+        last_bp,
+        mut anthropometry_days,
+        mut acs_visits,
+    } = evidence::gather(db, &cte, &cte_values, catalogue, today, &people).await?;
 
     // 7. Assemble and replace the summary in one transaction.
     let month_ends = c5::month_ends(today);
@@ -224,7 +64,7 @@ pub async fn refresh(
             continue;
         };
         let bp = last_bp.get(&id).map(|(at, r)| (at.date(), *r));
-        let evidence = Evidence {
+        let evidence = c5::Evidence {
             last_consultation: last_visit.get(&id).copied(),
             last_bp: bp.map(|(d, _)| d),
             anthropometry_days: anthropometry_days.remove(&id).unwrap_or_default(),
@@ -360,12 +200,6 @@ pub async fn refresh(
     crate::care::status::record(&txn, super::READ_MODEL, today, duration_ms, rows).await?;
     txn.commit().await?;
     Ok(RefreshReport { rows, duration_ms })
-}
-
-/// Whether a PEC text measurement holds a positive number (`'72.5'`, `'72,5'`, `'165'`).
-fn positive_number(text: Option<String>) -> bool {
-    text.and_then(|t| t.trim().replace(',', ".").parse::<f64>().ok())
-        .is_some_and(|v| v.is_finite() && v > 0.0)
 }
 
 /// The last refresh of this read model, if any.
