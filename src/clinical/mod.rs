@@ -9,6 +9,7 @@ pub mod codes;
 pub mod cv_risk;
 pub mod exams;
 pub mod hiperdia;
+pub mod indicator;
 pub mod kidney;
 pub mod mrpa;
 pub mod sex;
