@@ -4,6 +4,7 @@
 pub mod age;
 pub mod antihypertensives;
 pub mod blood_pressure;
+pub mod c4;
 pub mod c5;
 pub mod codes;
 pub mod cv_risk;
