@@ -8,6 +8,7 @@ pub mod c4;
 pub mod c5;
 pub mod codes;
 pub mod cv_risk;
+pub mod diabetes;
 pub mod exams;
 pub mod hiperdia;
 pub mod indicator;
