@@ -70,7 +70,7 @@ pub const BP_PROCEDURE: CodeSet = CodeSet {
 /// ACS (5151-05) and TACS (3222-55).
 pub const ACS_CBO: CodeSet = CodeSet {
     system: "CBO 2002",
-    label: "Agentes comunitários de saúde (ACS) e agentes de combate às endemias/TACS",
+    label: "Agentes comunitários de saúde (ACS, 5151-05) e técnicos em agente comunitário de saúde (TACS, 3222-55)",
     codes: codes::ACS_CBO,
     matching: Matching::Exact,
     source: "Notas Metodológicas C1–C7, edição 2026 — regras comuns (visita domiciliar com motivo preenchido)",

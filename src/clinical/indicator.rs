@@ -169,6 +169,19 @@ pub struct PracticeDef {
     pub excluded_codes: &'static [CodeSet],
 }
 
+impl PracticeDef {
+    /// Whether a code of a record (the professional's CBO, the procedure's SIGTAP or e-SUS
+    /// code) is one of the practice's codes.
+    pub fn lists(&self, code: &str) -> bool {
+        self.codes.iter().any(|c| c.matches(code))
+    }
+
+    /// Whether a record with this code must not count for the practice.
+    pub fn excludes(&self, code: &str) -> bool {
+        self.excluded_codes.iter().any(|c| c.matches(code))
+    }
+}
+
 /// The quality band of a result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Band {
@@ -325,6 +338,16 @@ impl IndicatorDef {
         let first_eval = month_ends(today).first().copied().unwrap_or(today);
         window_start(first_eval, self.longest_window_months())
     }
+}
+
+/// Every indicator defined so far.
+pub const ALL: &[&IndicatorDef] = &[&super::c4::C4, &super::c5::C5];
+
+/// An indicator by its code (`C4`, `c5`).
+pub fn by_code(code: &str) -> Option<&'static IndicatorDef> {
+    ALL.iter()
+        .copied()
+        .find(|d| d.code.eq_ignore_ascii_case(code.trim()))
 }
 
 /// The dated events of one person, by kind.
@@ -837,6 +860,35 @@ mod tests {
         assert_eq!(TEST.longest_window_months(), 12);
         assert_eq!(TEST.max_points(), 100);
         assert_eq!(TEST.practice(" b ").map(|p| p.points), Some(40));
+    }
+
+    #[test]
+    fn registry_and_practice_codes() {
+        assert_eq!(by_code(" c4 ").map(|d| d.code), Some("C4"));
+        assert_eq!(
+            by_code("C5").map(|d| d.name),
+            Some("Cuidado da pessoa com hipertensão")
+        );
+        assert_eq!(by_code("C9"), None);
+        for def in ALL {
+            assert_eq!(def.max_points(), 100, "{}", def.code);
+            assert_eq!(def.bands, BANDS_C2_C7, "{}", def.code);
+            let mut letters: Vec<_> = def.practices.iter().map(|p| p.letter).collect();
+            letters.dedup();
+            assert_eq!(letters.len(), def.practices.len(), "{}", def.code);
+            for p in def.practices {
+                for c in p.codes.iter().chain(p.excluded_codes) {
+                    assert!(!c.source.is_empty() && !c.codes.is_empty(), "{}", c.label);
+                }
+            }
+        }
+        let Some(b) = by_code("C4").and_then(|d| d.practice("B")) else {
+            panic!("C4 B is defined");
+        };
+        assert!(b.lists("03.01.10.003-9"));
+        assert!(b.excludes("515105"), "BP by an ACS does not count (2026)");
+        assert!(!b.excludes("322255"), "TACS is not excluded");
+        assert!(!b.lists("0202010503"));
     }
 
     #[test]
