@@ -3,6 +3,8 @@
 //! Lists are matched by **natural code** (`tb_ciap.co_ciap`, `tb_cid10.nu_cid10`,
 //! `tb_cbo.co_cbo_2002`), never by the PEC's surrogate ids.
 
+use super::indicator::normalise_code;
+
 /// A code list with the rule it comes from.
 #[derive(Debug, Clone, Copy)]
 pub struct CodeList {
@@ -17,22 +19,17 @@ pub struct CodeList {
 }
 
 impl CodeList {
-    /// Whether a CIAP code belongs to the list (case and surrounding blanks ignored).
+    /// Whether a CIAP code belongs to the list (case, blanks, dots and dashes ignored).
     pub fn matches_ciap(&self, code: &str) -> bool {
-        let code = code.trim();
-        self.ciap.iter().any(|c| c.eq_ignore_ascii_case(code))
+        let code = normalise_code(code);
+        self.ciap.iter().any(|c| c.eq_ignore_ascii_case(&code))
     }
 
-    /// Whether a CID-10 code belongs to the list. Dots are ignored: the PEC stores both
-    /// `I10` and `I11.0`/`I110` styles.
+    /// Whether a CID-10 code belongs to the list. Case, blanks, dots and dashes are ignored:
+    /// the PEC stores both `I10` and `I11.0`/`I110` styles.
     pub fn matches_cid10(&self, code: &str) -> bool {
-        let normal: String = code
-            .trim()
-            .chars()
-            .filter(|c| *c != '.')
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
-        self.cid10_prefixes.iter().any(|p| normal.starts_with(p))
+        let normal = normalise_code(code);
+        !normal.is_empty() && self.cid10_prefixes.iter().any(|p| normal.starts_with(p))
     }
 }
 

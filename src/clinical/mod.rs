@@ -4,11 +4,14 @@
 pub mod age;
 pub mod antihypertensives;
 pub mod blood_pressure;
+pub mod c4;
 pub mod c5;
 pub mod codes;
 pub mod cv_risk;
+pub mod diabetes;
 pub mod exams;
 pub mod hiperdia;
+pub mod indicator;
 pub mod kidney;
 pub mod mrpa;
 pub mod sex;
