@@ -58,7 +58,6 @@ pub async fn population(
         .map(|p| (p.co_seq_cidadao, p))
         .collect();
     Ok(people)
-
 }
 
 /// What the PEC recorded for a population, per person.
@@ -268,7 +267,10 @@ pub async fn exams(
             format!("CAST(t.{col} AS DOUBLE PRECISION) AS typed_value"),
             format!("LEFT JOIN {table} t ON t.co_exame_requisitado = er.co_seq_exame_requisitado"),
         ),
-        None => ("CAST(NULL AS DOUBLE PRECISION) AS typed_value".to_string(), String::new()),
+        None => (
+            "CAST(NULL AS DOUBLE PRECISION) AS typed_value".to_string(),
+            String::new(),
+        ),
     };
     let rows = query(
         db,

@@ -12,13 +12,10 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryResult,
-    TransactionTrait, Value,
-};
+use sea_orm::{ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, TransactionTrait, Value};
 
-use crate::clinical::blood_pressure::{combined_status, control_status};
 use crate::care::evidence::{self, Evidence};
+use crate::clinical::blood_pressure::{combined_status, control_status};
 use crate::clinical::c5;
 use crate::clinical::codes::HYPERTENSION_C5;
 use crate::esus::catalogue::Catalogue;

@@ -3,6 +3,8 @@
 //! ("is this person on the list, and if not, why") read this list and nothing else, so a new
 //! programme is its folder, its migration and one line here.
 
+pub mod diabetes;
+
 use std::future::Future;
 use std::pin::Pin;
 
@@ -79,11 +81,10 @@ impl std::fmt::Debug for ProgramDef {
 }
 
 /// Every programme, in the order the navigation shows them.
-pub static ALL: &[&ProgramDef] = &[&crate::hypertension::PROGRAM];
+pub static ALL: &[&ProgramDef] = &[&crate::hypertension::PROGRAM, &diabetes::PROGRAM];
 
 /// Programmes announced in the navigation but not built yet.
 pub const PLANNED: &[&str] = &[
-    "Diabetes",
     "Planejamento familiar",
     "Adolescentes",
     "Pré-natal",

@@ -5,6 +5,7 @@ pub mod app_user;
 pub mod audit_head;
 pub mod audit_log;
 pub mod audit_log_person;
+pub mod diabetes_summary;
 pub mod hypertension_action;
 pub mod hypertension_cardiology;
 pub mod hypertension_cv_risk;

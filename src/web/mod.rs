@@ -17,6 +17,7 @@ pub mod login;
 pub mod paths;
 pub mod patient;
 pub mod person;
+pub mod programs;
 pub mod session;
 
 use chrono::Utc;
@@ -105,6 +106,8 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = poem::Response> {
         .at("/pacientes/:id/mrpa.pdf", get(hypertension_documents::mrpa_sheet))
         .at(paths::HYPERTENSION_TEAM, get(hypertension_reports::team_summary))
         .at(paths::PEOPLE, get(person::search))
+        .at(programs::diabetes::LIST, get(programs::diabetes::list))
+        .at(programs::diabetes::CSV, get(programs::diabetes::export_csv))
         .at("/pacientes/:id", get(patient::page))
         .at("/pacientes/:id/acoes", poem::post(patient::schedule))
         .at(

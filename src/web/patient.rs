@@ -756,12 +756,13 @@ pub async fn page(
                 }
                 None => Vec::new(),
             };
+        let panels = super::programs::panels(state, person).await?;
         let footer = state.footer(Some(&user)).await;
         layout::page(
             &format!("Ficha · {}", view.summary.no_cidadao),
             Some(paths::HYPERTENSION),
             &footer,
-            full_page(&view, &user, &q, &catalogue, &memberships, today),
+            full_page(&view, &user, &q, &catalogue, &memberships, &panels, today),
         )
     };
     Ok(body
@@ -776,6 +777,7 @@ fn full_page(
     q: &PageQuery,
     catalogue: &[CatalogueItem],
     memberships: &[crate::care::person::Membership],
+    panels: &[Markup],
     today: NaiveDate,
 ) -> Markup {
     let id = v.summary.co_seq_cidadao;
@@ -784,6 +786,7 @@ fn full_page(
             (flash(v, q))
             (identification(v))
             @if !memberships.is_empty() { (super::person::programs_panel(memberships)) }
+            @for panel in panels { (panel) }
             p class="patient-actions" {
                 @if user.grants().may(Permission::PrintPrescription) {
                     a class="button button-secondary" href=(paths::patient_sub(id, "receita.pdf")) { "Imprimir receituário" }

@@ -144,6 +144,7 @@ pub async fn page(
     };
     let catalogue = state.catalogue().await;
     let memberships = person::memberships(&state.db, catalogue.as_ref(), &p).await?;
+    let panels = super::programs::panels(state, id).await?;
     audit::record(
         &state.db,
         Event {
@@ -162,6 +163,7 @@ pub async fn page(
         div class="patient-page" {
             (identification(&p, state.today()))
             (programs_panel(&memberships))
+            @for panel in &panels { (panel) }
         }
     };
     Ok(Some(

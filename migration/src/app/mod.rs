@@ -11,6 +11,7 @@ mod m20260105_000001_api_tokens;
 mod m20260106_000001_permissions;
 mod m20260107_000001_audit_token;
 mod m20261207_000002_person;
+mod m20261207_000003_diabetes;
 
 pub struct AppMigrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for AppMigrator {
             Box::new(m20260106_000001_permissions::Migration),
             Box::new(m20260107_000001_audit_token::Migration),
             Box::new(m20261207_000002_person::Migration),
+            Box::new(m20261207_000003_diabetes::Migration),
         ]
     }
 }
