@@ -185,6 +185,57 @@ pub async fn migrate_mirror(cfg: &DatabaseConfig) -> Result<(), DbError> {
     Ok(())
 }
 
+/// Why a database error is the database's state rather than the request's fault: the
+/// server is down or restarting, or it has no space left to write. Pages answer 503 with a
+/// Portuguese explanation and the API a 503 problem; nothing was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unavailable {
+    /// No connection: refused, reset, closed by a restart, or the pool could not get one
+    /// within `database.acquire_timeout_secs`.
+    Unreachable,
+    /// The database cannot write: no space left (SQLite `SQLITE_FULL`, PostgreSQL 53100).
+    DiskFull,
+}
+
+/// Classifies `e` as the database being unavailable, or `None` for any other error (a bug
+/// or a constraint: those stay 500 / their own answer).
+pub fn unavailable(e: &sea_orm::DbErr) -> Option<Unavailable> {
+    use sea_orm::{DbErr, RuntimeErr, sqlx};
+    let runtime = match e {
+        DbErr::ConnectionAcquire(_) => return Some(Unavailable::Unreachable),
+        DbErr::Conn(r) | DbErr::Exec(r) | DbErr::Query(r) => r,
+        _ => return None,
+    };
+    let conn_error = matches!(e, DbErr::Conn(_));
+    let RuntimeErr::SqlxError(sqlx_error) = runtime else {
+        return conn_error.then_some(Unavailable::Unreachable);
+    };
+    match sqlx_error.as_ref() {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => Some(Unavailable::Unreachable),
+        sqlx::Error::Database(d) => {
+            let code = d.code().unwrap_or_default();
+            let code = code.as_ref();
+            if d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                // Primary result code in the low byte: 13 SQLITE_FULL.
+                let primary = code.parse::<i32>().map(|c| c & 0xff).ok();
+                return (primary == Some(13)).then_some(Unavailable::DiskFull);
+            }
+            match code {
+                "53100" => Some(Unavailable::DiskFull),
+                // connection_exception; admin_shutdown, crash_shutdown, cannot_connect_now.
+                c if c.starts_with("08") => Some(Unavailable::Unreachable),
+                "57P01" | "57P02" | "57P03" => Some(Unavailable::Unreachable),
+                _ => None,
+            }
+        }
+        _ => conn_error.then_some(Unavailable::Unreachable),
+    }
+}
+
 /// Whether the PEC (or mirror) tables exist at all.
 pub async fn pec_present(db: &DatabaseConnection) -> Result<bool, DbError> {
     let sql = match db.get_database_backend() {
