@@ -82,7 +82,7 @@ pub async fn prepare(config: Arc<Config>) -> Result<AppState, StartError> {
         .is_none_or(|s| s.as_of != state.today())
     {
         match refresh(&state).await {
-            Ok(()) => {}
+            Ok(_) => {}
             // Logged entry by entry; /ready answers 503 naming them and the pages show a
             // banner: the instance starts so that the admin can see why.
             Err(RefreshError::Catalogue(_)) => {}
@@ -187,8 +187,11 @@ pub enum RefreshError {
 
 /// Resolves the PEC catalogue, then rebuilds every read model; logs the result and records it
 /// in the metrics. With an unresolved catalogue entry nothing is rebuilt (the previous data
-/// stays, with its age).
-pub async fn refresh(state: &AppState) -> Result<(), RefreshError> {
+/// stays, with its age). Unusable PEC rows are skipped and counted (the report's `skipped`,
+/// the metric, a warning per kind), never a reason to fail.
+pub async fn refresh(
+    state: &AppState,
+) -> Result<hypertension::read_model::RefreshReport, RefreshError> {
     let resolution = state.resolve_catalogue().await;
     let Some(catalogue) = resolution.catalogue() else {
         telemetry::metrics::record_refresh_failure(hypertension::READ_MODEL);
@@ -202,13 +205,16 @@ pub async fn refresh(state: &AppState) -> Result<(), RefreshError> {
         Duration::from_millis(u64::try_from(report.duration_ms).unwrap_or(u64::MAX)),
         report.rows,
     );
+    telemetry::metrics::record_skipped(hypertension::READ_MODEL, &report.skipped);
+    report.skipped.log(hypertension::READ_MODEL);
     tracing::info!(
         read_model = hypertension::READ_MODEL,
         rows = report.rows,
+        skipped = report.skipped.total(),
         duration_ms = report.duration_ms as u64,
         "read model refreshed"
     );
-    Ok(())
+    Ok(report)
 }
 
 /// Refreshes the read models every `interval` until the process ends.

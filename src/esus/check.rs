@@ -9,7 +9,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, Iterable, Statement};
+use sea_orm::{
+    ConnectionTrait, DbBackend, DbErr, EntityTrait, Iterable, Statement, TransactionSession,
+    TransactionTrait,
+};
 use serde::Serialize;
 
 use super::catalogue::{self, Outcome, Report as CatalogueReport};
@@ -128,6 +131,27 @@ pub struct Population {
     pub listed: Option<i64>,
 }
 
+/// What a refresh of a programme's read model would do on this PEC now: run inside a
+/// transaction that is rolled back, so nothing changes.
+#[derive(Debug, Clone, Serialize)]
+pub struct DryRefresh {
+    pub program: &'static str,
+    /// People the list would hold.
+    pub would_list: usize,
+    /// PEC rows it would skip (or whose value it would ignore), per kind.
+    pub skipped: Vec<SkippedRows>,
+}
+
+/// Rows of one kind a refresh skips.
+#[derive(Debug, Clone, Serialize)]
+pub struct SkippedRows {
+    pub kind: &'static str,
+    pub label: &'static str,
+    pub rows: u64,
+    /// Up to ten citizen ids, to look the rows up in the PEC.
+    pub first_ids: Vec<i64>,
+}
+
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckReport {
@@ -136,6 +160,9 @@ pub struct CheckReport {
     pub catalogue: CatalogueReport,
     pub volumes: Vec<Volume>,
     pub populations: Vec<Population>,
+    /// The refresh tried on this PEC (absent when the catalogue did not resolve or the app's
+    /// tables are not migrated: a warning says why).
+    pub refresh: Option<DryRefresh>,
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
 }
@@ -233,7 +260,10 @@ async fn volume<C: ConnectionTrait>(
 }
 
 /// Runs every check against `db`.
-pub async fn run<C: ConnectionTrait>(db: &C, config: &Config) -> Result<CheckReport, DbErr> {
+pub async fn run<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    config: &Config,
+) -> Result<CheckReport, DbErr> {
     let specs = tables();
     let names: Vec<&str> = specs.iter().map(|s| s.table).collect();
     let found = columns(db, &names).await?;
@@ -341,15 +371,56 @@ pub async fn run<C: ConnectionTrait>(db: &C, config: &Config) -> Result<CheckRep
         listed,
     });
 
+    let mut refresh = None;
+    if let Some(c) = catalogue.catalogue() {
+        let today = chrono::Utc::now()
+            .with_timezone(&config.time_zone)
+            .date_naive();
+        match dry_refresh(db, &c, today).await {
+            Ok(report) => {
+                refresh = Some(DryRefresh {
+                    program: "Hipertensão (C5)",
+                    would_list: report.rows,
+                    skipped: crate::hypertension::quality::Skip::ALL
+                        .into_iter()
+                        .map(|k| SkippedRows {
+                            kind: k.key(),
+                            label: k.label(),
+                            rows: report.skipped.count(k),
+                            first_ids: report.skipped.examples(k).to_vec(),
+                        })
+                        .collect(),
+                });
+            }
+            Err(e) => warnings.push(format!(
+                "hipertensão: atualização de teste não executada ({e}); rode `sistema-aps migrate` antes"
+            )),
+        }
+    }
+
     Ok(CheckReport {
         backend: format!("{:?}", db.get_database_backend()),
         tables: findings,
         catalogue,
         volumes,
         populations,
+        refresh,
         errors,
         warnings,
     })
+}
+
+/// The hypertension refresh inside a transaction that is rolled back: what it would list and
+/// skip, with nothing changed.
+async fn dry_refresh<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    catalogue: &crate::esus::catalogue::Catalogue,
+    today: chrono::NaiveDate,
+) -> Result<crate::hypertension::read_model::RefreshReport, DbErr> {
+    let txn = db.begin().await?;
+    let result = crate::hypertension::read_model::refresh(&txn, today, catalogue).await;
+    txn.rollback().await?;
+    result
 }
 
 impl CheckReport {
@@ -426,6 +497,27 @@ impl CheckReport {
                 "  {}: {coded} com problema atual codificado; {listed}",
                 p.program
             );
+        }
+        if let Some(r) = &self.refresh {
+            let total: u64 = r.skipped.iter().map(|s| s.rows).sum();
+            let _ = writeln!(
+                out,
+                "\nAtualização de teste (desfeita ao final; nada foi gravado):\n  {}: {} pessoa(s) na lista; {total} linha(s) do PEC ignorada(s)",
+                r.program, r.would_list
+            );
+            for s in &r.skipped {
+                let ids = if s.first_ids.is_empty() {
+                    String::new()
+                } else {
+                    let ids: Vec<String> = s.first_ids.iter().map(i64::to_string).collect();
+                    format!(" (co_seq_cidadao {})", ids.join(", "))
+                };
+                let _ = writeln!(
+                    out,
+                    "    linhas ignoradas [{}]: {} — {}{ids}",
+                    s.kind, s.rows, s.label
+                );
+            }
         }
         if !self.warnings.is_empty() {
             let _ = writeln!(out, "\nAvisos:");

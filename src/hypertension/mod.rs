@@ -8,6 +8,7 @@ pub mod actions;
 pub mod documents;
 pub mod followup;
 pub mod patient;
+pub mod quality;
 pub mod read_model;
 pub mod team;
 pub mod treatment;

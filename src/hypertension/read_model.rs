@@ -14,7 +14,7 @@ use std::time::Instant;
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryResult,
-    TransactionTrait, Value,
+    TransactionSession, TransactionTrait, Value,
 };
 
 use crate::clinical::blood_pressure::{Reading, combined_status, control_status};
@@ -28,13 +28,16 @@ use crate::store::{
 };
 
 use super::followup;
+use super::quality::{self, Skip, Skipped};
 use crate::text::{digits, fold, normalize_cpf};
 
 /// What a refresh did.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct RefreshReport {
     pub rows: usize,
     pub duration_ms: u128,
+    /// PEC rows it could not use, per kind ([`quality`]).
+    pub skipped: Skipped,
 }
 
 /// The CTE that selects the citizens with a current hypertension problem, and its values.
@@ -120,12 +123,13 @@ struct Link {
 
 /// Rebuilds the summary for `today` (a date in the configured zone), with this PEC's
 /// catalogue ids.
-pub async fn refresh(
-    db: &DatabaseConnection,
+pub async fn refresh<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     today: NaiveDate,
     catalogue: &Catalogue,
 ) -> Result<RefreshReport, DbErr> {
     let started = Instant::now();
+    let mut skipped = Skipped::default();
     let (cte, cte_values) = hypertensive_cte(catalogue);
 
     // 1. People, with their current individual registration.
@@ -146,12 +150,33 @@ pub async fn refresh(
     )
     .await?;
     let mut people: BTreeMap<i64, Person> = BTreeMap::new();
+    let mut seen = std::collections::HashSet::new();
     for r in rows {
         let inactive: Option<i32> = r.try_get("", "st_ficha_inativa")?;
         if inactive == Some(1) {
             continue; // left the territory (moved or died) per the latest registration
         }
         let id: i64 = r.try_get("", "co_seq_cidadao")?;
+        if !seen.insert(id) {
+            continue; // the first current registration wins
+        }
+        // Unusable rows are counted and skipped (or the value ignored), never fatal.
+        let Some(name) = r.try_get::<Option<String>>("", "no_cidadao")? else {
+            skipped.add(Skip::NullRequired, Some(id));
+            continue;
+        };
+        if !quality::usable_name(&name) {
+            skipped.add(Skip::NameLength, Some(id));
+            continue;
+        }
+        let birth: Option<NaiveDate> = r.try_get("", "dt_nascimento")?;
+        let birth = birth.filter(|b| {
+            let ok = quality::plausible_birth(*b, today);
+            if !ok {
+                skipped.add(Skip::BirthDate, Some(id));
+            }
+            ok
+        });
         let sex: Option<String> = r.try_get("", "no_sexo")?;
         let micro: Option<String> = r.try_get("", "nu_micro_area")?;
         people.entry(id).or_insert(Person {
@@ -162,7 +187,7 @@ pub async fn refresh(
                 .try_get::<Option<String>>("", "nu_cartao_sus_responsavel")?
                 .map(|s| digits(&s))
                 .filter(|s| !s.is_empty()),
-            name: r.try_get::<String>("", "no_cidadao")?.trim().to_string(),
+            name: name.trim().to_string(),
             cns: r
                 .try_get::<Option<String>>("", "nu_cns")?
                 .map(|s| digits(&s))
@@ -170,7 +195,7 @@ pub async fn refresh(
             cpf: r
                 .try_get::<Option<String>>("", "nu_cpf")?
                 .and_then(|s| normalize_cpf(&s)),
-            birth: r.try_get("", "dt_nascimento")?,
+            birth,
             sex: sex.and_then(|s| match s.trim().to_uppercase().chars().next() {
                 Some('F') => Some("F".to_string()),
                 Some('M') => Some("M".to_string()),
@@ -199,8 +224,12 @@ pub async fn refresh(
     let mut links: HashMap<i64, Link> = HashMap::new();
     for r in rows {
         let id: i64 = r.try_get("", "co_cidadao")?;
+        let Some(ine) = r.try_get::<Option<String>>("", "nu_ine")? else {
+            skipped.add(Skip::NullRequired, Some(id));
+            continue;
+        };
         let link = Link {
-            ine: r.try_get::<String>("", "nu_ine")?.trim().to_string(),
+            ine: ine.trim().to_string(),
             cnes: r
                 .try_get::<Option<String>>("", "nu_cnes")?
                 .map(|c| c.trim().to_string())
@@ -278,11 +307,17 @@ pub async fn refresh(
     let mut anthropometry: HashMap<(i64, NaiveDate), (bool, bool)> = HashMap::new();
     for r in rows {
         let id: i64 = r.try_get("", "co_cidadao")?;
-        let at: NaiveDateTime = r.try_get("", "dt_medicao")?;
+        let Some(at) = r.try_get::<Option<NaiveDateTime>>("", "dt_medicao")? else {
+            skipped.add(Skip::NullRequired, Some(id));
+            continue;
+        };
         if at.date() > today {
             continue;
         }
         let bp: Option<String> = r.try_get("", "nu_medicao_pressao_arterial")?;
+        if bp.as_deref().is_some_and(quality::corrupt_bp_text) {
+            skipped.add(Skip::BloodPressureText, Some(id));
+        }
         if let Some(reading) = bp.as_deref().and_then(Reading::parse) {
             match last_bp.get(&id) {
                 Some((prev, _)) if *prev >= at => {}
@@ -540,7 +575,11 @@ pub async fn refresh(
     .exec(&txn)
     .await?;
     txn.commit().await?;
-    Ok(RefreshReport { rows, duration_ms })
+    Ok(RefreshReport {
+        rows,
+        duration_ms,
+        skipped,
+    })
 }
 
 /// A household address.
@@ -559,7 +598,7 @@ struct Households {
 
 /// Current households by the CPF and CNS of their families' heads (families that moved out,
 /// `st_mudanca = 1`, excluded); the latest registration wins.
-async fn households(db: &DatabaseConnection) -> Result<Households, DbErr> {
+async fn households(db: &impl ConnectionTrait) -> Result<Households, DbErr> {
     let rows = query(
         db,
         "SELECT df.nu_cpf_cidadao, df.nu_cartao_sus, d.no_logradouro, d.nu_domicilio,

@@ -7,6 +7,7 @@ mod auth;
 mod backup;
 mod catalogue;
 mod cli;
+mod corrupt_pec;
 mod documents;
 mod fixture;
 mod followup;
