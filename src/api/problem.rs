@@ -241,6 +241,11 @@ impl From<sea_orm::DbErr> for ApiError {
                         "Sem espaço para gravar",
                         "O servidor do banco de dados está sem espaço em disco: nada foi gravado e os dados já registrados estão preservados. Tente de novo depois que o espaço for liberado.",
                     ),
+                    crate::db::Unavailable::Busy => (
+                        "banco-ocupado",
+                        "Banco de dados ocupado",
+                        "O banco de dados está ocupado com outra gravação: nada foi gravado. Tente de novo em instantes.",
+                    ),
                     crate::db::Unavailable::Unreachable => (
                         "banco-indisponivel",
                         "Banco de dados indisponível",

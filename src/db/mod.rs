@@ -72,6 +72,25 @@ async fn connect_for(
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10))
             });
+            opts.map_sqlx_sqlite_before_acquire(|conn, _meta| {
+                Box::pin(async move {
+                    // SQLite rolls a transaction back by itself when a write fails with
+                    // SQLITE_FULL (or IOERR, NOMEM); the driver's own ROLLBACK then fails ("no
+                    // transaction is active") and it keeps counting the transaction as open, so
+                    // its next BEGIN is a SAVEPOINT whose ROLLBACK TO leaves a transaction —
+                    // and the write lock — open for good (measured by .ci/fault-disk-full.sh:
+                    // every write "database is locked" after the disk had space again). An idle
+                    // connection inside a transaction is closed instead of handed out.
+                    use sea_orm::sqlx::Connection as _;
+                    if conn.is_in_transaction() {
+                        tracing::warn!(
+                            "closing a pooled SQLite connection left inside a transaction by a failed write"
+                        );
+                        return Ok(false);
+                    }
+                    Ok(true)
+                })
+            });
         }
         Backend::Postgres => {
             opts.set_application_name("sistema-aps");
@@ -195,6 +214,9 @@ pub enum Unavailable {
     Unreachable,
     /// The database cannot write: no space left (SQLite `SQLITE_FULL`, PostgreSQL 53100).
     DiskFull,
+    /// SQLite's write lock is held (`SQLITE_BUSY`, `SQLITE_LOCKED`): after the busy timeout,
+    /// or at once when waiting could deadlock (seen right after a failed write on a full disk).
+    Busy,
 }
 
 /// Classifies `e` as the database being unavailable, or `None` for any other error (a bug
@@ -220,9 +242,12 @@ pub fn unavailable(e: &sea_orm::DbErr) -> Option<Unavailable> {
             let code = d.code().unwrap_or_default();
             let code = code.as_ref();
             if d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
-                // Primary result code in the low byte: 13 SQLITE_FULL.
-                let primary = code.parse::<i32>().map(|c| c & 0xff).ok();
-                return (primary == Some(13)).then_some(Unavailable::DiskFull);
+                // Primary result code in the low byte.
+                return match code.parse::<i32>().map(|c| c & 0xff) {
+                    Ok(13) => Some(Unavailable::DiskFull), // SQLITE_FULL
+                    Ok(5 | 6) => Some(Unavailable::Busy),  // SQLITE_BUSY, SQLITE_LOCKED
+                    _ => None,
+                };
             }
             match code {
                 "53100" => Some(Unavailable::DiskFull),

@@ -92,6 +92,10 @@ pub fn unavailable_message(why: Option<crate::db::Unavailable>) -> (&'static str
             "Sem espaço para gravar",
             "O servidor do banco de dados está sem espaço em disco: nada foi gravado e os dados já registrados estão preservados. Avise o suporte; tente de novo depois que o espaço for liberado.",
         ),
+        Some(crate::db::Unavailable::Busy) => (
+            "Banco de dados ocupado",
+            "O banco de dados está ocupado com outra gravação: nada foi gravado e os dados já registrados estão preservados. Tente de novo em instantes.",
+        ),
         _ => (
             "Banco de dados indisponível",
             "O sistema não conseguiu falar com o banco de dados agora (ele pode estar reiniciando). Nada foi gravado e os dados já registrados estão preservados. Tente de novo em alguns instantes.",
