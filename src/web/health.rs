@@ -16,10 +16,11 @@ pub fn health() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// Readiness: the database answers and the app's migrations are current; 503 otherwise, with
-/// the reason in the JSON body. Also reported, without changing the answer: the read model's
-/// age (stale after three refresh intervals; the data is still served, with its age in the
-/// footer) and the free space of the data directory.
+/// Readiness: the database answers, the app's migrations are current and (SQLite) the file's
+/// directory has room to write; 503 otherwise, with the reason in the JSON body. Also
+/// reported, without changing the answer: the read model's age (stale after three refresh
+/// intervals; the data is still served, with its age in the footer), the free space of the
+/// data and backup directories, and `warnings` (a full backup directory).
 #[handler]
 pub async fn ready(Data(state): Data<&AppState>) -> Response {
     let started = Instant::now();
