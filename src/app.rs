@@ -79,7 +79,7 @@ pub async fn prepare(config: Arc<Config>) -> Result<AppState, StartError> {
         );
     } else if read_models_outdated(&state).await? {
         match refresh(&state).await {
-            Ok(()) => {}
+            Ok(_) => {}
             // Logged entry by entry; /ready answers 503 naming them and the pages show a
             // banner: the instance starts so that the admin can see why.
             Err(RefreshError::Catalogue(_)) => {}
@@ -195,16 +195,19 @@ pub enum RefreshError {
 
 /// Resolves the PEC catalogue, then rebuilds every read model; logs the result and records it
 /// in the metrics. With an unresolved catalogue entry nothing is rebuilt (the previous data
-/// stays, with its age).
-pub async fn refresh(state: &AppState) -> Result<(), RefreshError> {
+/// stays, with its age). Unusable PEC rows are skipped and counted (each report's `skipped`,
+/// the metric, a warning per kind), never a reason to fail.
+pub async fn refresh(state: &AppState) -> Result<Refreshed, RefreshError> {
     use crate::care::person;
     let today = state.today();
+    let mut done = Refreshed::default();
     // The person read model needs no catalogue entry: search and the person page stay
     // current even while a programme's catalogue entry is unresolved.
     let report = person::refresh(&state.db, today)
         .await
         .inspect_err(|_| telemetry::metrics::record_refresh_failure(person::READ_MODEL))?;
-    refreshed(person::READ_MODEL, report);
+    refreshed(person::READ_MODEL, &report);
+    done.reports.push((person::READ_MODEL, report));
     let resolution = state.resolve_catalogue().await;
     let Some(catalogue) = resolution.catalogue() else {
         for p in programs::ALL {
@@ -216,21 +219,48 @@ pub async fn refresh(state: &AppState) -> Result<(), RefreshError> {
         let report = (p.refresh)(&state.db, today, &catalogue)
             .await
             .inspect_err(|_| telemetry::metrics::record_refresh_failure(p.key))?;
-        refreshed(p.key, report);
+        refreshed(p.key, &report);
+        done.reports.push((p.key, report));
     }
-    Ok(())
+    Ok(done)
+}
+
+/// What one refresh of every read model did.
+#[derive(Debug, Default)]
+pub struct Refreshed {
+    /// Per read model, in the order they were rebuilt (the person model first).
+    pub reports: Vec<(&'static str, programs::RefreshReport)>,
+}
+
+impl Refreshed {
+    /// The report of one read model.
+    pub fn get(&self, name: &str) -> Option<&programs::RefreshReport> {
+        self.reports.iter().find(|(n, _)| *n == name).map(|(_, r)| r)
+    }
+
+    /// PEC rows skipped by any of them.
+    pub fn skipped(&self) -> crate::care::quality::Skipped {
+        let mut all = crate::care::quality::Skipped::default();
+        for (_, r) in &self.reports {
+            all.merge(&r.skipped);
+        }
+        all
+    }
 }
 
 /// Logs a rebuilt read model and records it in the metrics.
-fn refreshed(name: &'static str, report: programs::RefreshReport) {
+fn refreshed(name: &'static str, report: &programs::RefreshReport) {
     telemetry::metrics::record_refresh(
         name,
         Duration::from_millis(u64::try_from(report.duration_ms).unwrap_or(u64::MAX)),
         report.rows,
     );
+    telemetry::metrics::record_skipped(name, &report.skipped);
+    report.skipped.log(name);
     tracing::info!(
         read_model = name,
         rows = report.rows,
+        skipped = report.skipped.total(),
         duration_ms = report.duration_ms as u64,
         "read model refreshed"
     );

@@ -117,6 +117,15 @@ pub enum ApiError {
     /// Erro interno: a resposta traz só o identificador da requisição.
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Problem>),
+    /// Banco de dados indisponível (reiniciando, inacessível ou sem espaço em disco): nada foi
+    /// gravado; tente de novo depois de `Retry-After` segundos.
+    #[oai(status = 503, content_type = "application/problem+json")]
+    ServiceUnavailable(
+        Json<Problem>,
+        /// Segundos até tentar de novo.
+        #[oai(header = "Retry-After")]
+        u64,
+    ),
 }
 
 impl ApiError {
@@ -223,9 +232,43 @@ impl ApiError {
 
 impl From<sea_orm::DbErr> for ApiError {
     fn from(e: sea_orm::DbErr) -> Self {
-        ApiError::internal(&e)
+        match crate::db::unavailable(&e) {
+            Some(why) => {
+                tracing::warn!(error = %e, "database unavailable while serving the API");
+                let (slug, title, detail) = match why {
+                    crate::db::Unavailable::DiskFull => (
+                        "sem-espaco",
+                        "Sem espaço para gravar",
+                        "O servidor do banco de dados está sem espaço em disco: nada foi gravado e os dados já registrados estão preservados. Tente de novo depois que o espaço for liberado.",
+                    ),
+                    crate::db::Unavailable::Busy => (
+                        "banco-ocupado",
+                        "Banco de dados ocupado",
+                        "O banco de dados está ocupado com outra gravação: nada foi gravado. Tente de novo em instantes.",
+                    ),
+                    crate::db::Unavailable::Unreachable => (
+                        "banco-indisponivel",
+                        "Banco de dados indisponível",
+                        "O sistema não conseguiu falar com o banco de dados agora (ele pode estar reiniciando). Nada foi gravado; tente de novo em alguns instantes.",
+                    ),
+                };
+                ApiError::ServiceUnavailable(
+                    Json(Problem::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        slug,
+                        title,
+                        detail,
+                    )),
+                    RETRY_AFTER_SECS,
+                )
+            }
+            None => ApiError::internal(&e),
+        }
     }
 }
+
+/// Seconds a client should wait after a 503 for an unavailable database.
+const RETRY_AFTER_SECS: u64 = 5;
 
 /// A problem as a plain response (outside the typed operations).
 fn respond(p: Problem) -> Response {

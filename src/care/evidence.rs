@@ -18,6 +18,7 @@ use crate::clinical::blood_pressure::Reading;
 use crate::clinical::codes;
 use crate::db::sql::{placeholders, statement};
 use crate::esus::catalogue::Catalogue;
+use super::quality::{self, Skip, Skipped};
 use crate::store::person;
 use crate::text::{digits, normalize_cpf};
 
@@ -71,6 +72,8 @@ pub struct Evidence {
     pub anthropometry_days: HashMap<i64, Vec<NaiveDate>>,
     /// ACS/TACS home visits that took place, with a motive, in the last 12 months.
     pub acs_visits: HashMap<i64, Vec<NaiveDate>>,
+    /// Measurement rows that could not be used (`care::quality`).
+    pub skipped: Skipped,
 }
 
 /// Consultations, measurements and ACS visits of the people of `cte` up to `today`.
@@ -133,16 +136,24 @@ pub async fn gather(
         cte_values.to_vec(),
     )
     .await?;
+    let mut skipped = Skipped::default();
     let mut last_bp: HashMap<i64, (NaiveDateTime, Reading)> = HashMap::new();
     // (person, day) → (has weight, has height)
     let mut anthropometry: HashMap<(i64, NaiveDate), (bool, bool)> = HashMap::new();
     for r in rows {
         let id: i64 = r.try_get("", "co_cidadao")?;
-        let at: NaiveDateTime = r.try_get("", "dt_medicao")?;
+        // Unusable rows are counted and skipped (or the value ignored), never fatal.
+        let Some(at) = r.try_get::<Option<NaiveDateTime>>("", "dt_medicao")? else {
+            skipped.add(Skip::NullRequired, Some(id));
+            continue;
+        };
         if at.date() > today {
             continue;
         }
         let bp: Option<String> = r.try_get("", "nu_medicao_pressao_arterial")?;
+        if bp.as_deref().is_some_and(quality::corrupt_bp_text) {
+            skipped.add(Skip::BloodPressureText, Some(id));
+        }
         if let Some(reading) = bp.as_deref().and_then(Reading::parse) {
             match last_bp.get(&id) {
                 Some((prev, _)) if *prev >= at => {}
@@ -224,6 +235,7 @@ pub async fn gather(
         last_bp,
         anthropometry_days,
         acs_visits,
+        skipped,
     })
 }
 

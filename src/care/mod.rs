@@ -4,6 +4,7 @@
 
 pub mod evidence;
 pub mod person;
+pub mod quality;
 pub mod population;
 pub mod search;
 pub mod status;

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use sea_orm::{
+use sea_orm::{TransactionSession, 
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
     EntityTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, TransactionTrait, Value,
 };
@@ -21,6 +21,7 @@ use crate::db::sql::statement;
 use crate::store::person::{self, Column};
 use crate::text::{digits, normalize_cpf};
 
+use super::quality::{self, Skip, Skipped};
 use super::search::{Search, search_text};
 
 /// Name of this read model in `read_model_status`.
@@ -56,8 +57,12 @@ struct Link {
 }
 
 /// Rebuilds the person read model from the PEC, in one transaction.
-pub async fn refresh(db: &DatabaseConnection, today: NaiveDate) -> Result<RefreshReport, DbErr> {
+pub async fn refresh<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    today: NaiveDate,
+) -> Result<RefreshReport, DbErr> {
     let started = Instant::now();
+    let mut skipped = Skipped::default();
 
     // 1. Citizens with their current individual registration.
     let rows = query(
@@ -80,7 +85,24 @@ pub async fn refresh(db: &DatabaseConnection, today: NaiveDate) -> Result<Refres
         if people.contains_key(&id) {
             continue; // two "current" registrations: the first one read stands
         }
-        let name = r.try_get::<String>("", "no_cidadao")?.trim().to_string();
+        // Unusable rows are counted and skipped (or the value ignored), never fatal.
+        let Some(name) = r.try_get::<Option<String>>("", "no_cidadao")? else {
+            skipped.add(Skip::NullRequired, Some(id));
+            continue;
+        };
+        if !quality::usable_name(&name) {
+            skipped.add(Skip::NameLength, Some(id));
+            continue;
+        }
+        let name = name.trim().to_string();
+        let birth: Option<NaiveDate> = r.try_get("", "dt_nascimento")?;
+        let birth = birth.filter(|b| {
+            let ok = quality::plausible_birth(*b, today);
+            if !ok {
+                skipped.add(Skip::BirthDate, Some(id));
+            }
+            ok
+        });
         let cns = clean_digits(r.try_get("", "nu_cns")?);
         let cpf = r
             .try_get::<Option<String>>("", "nu_cpf")?
@@ -92,7 +114,7 @@ pub async fn refresh(db: &DatabaseConnection, today: NaiveDate) -> Result<Refres
             no_cidadao: Set(name),
             nu_cns: Set(cns),
             nu_cpf: Set(cpf),
-            dt_nascimento: Set(r.try_get("", "dt_nascimento")?),
+            dt_nascimento: Set(birth),
             sexo: Set(
                 sex.and_then(|s| match s.trim().to_uppercase().chars().next() {
                     Some('F') => Some("F".to_string()),
@@ -134,8 +156,12 @@ pub async fn refresh(db: &DatabaseConnection, today: NaiveDate) -> Result<Refres
     let mut links: HashMap<i64, Link> = HashMap::new();
     for r in rows {
         let id: i64 = r.try_get("", "co_cidadao")?;
+        let Some(ine) = r.try_get::<Option<String>>("", "nu_ine")? else {
+            skipped.add(Skip::NullRequired, Some(id));
+            continue;
+        };
         let link = Link {
-            ine: r.try_get::<String>("", "nu_ine")?.trim().to_string(),
+            ine: ine.trim().to_string(),
             cnes: clean(r.try_get("", "nu_cnes")?),
             team: clean(r.try_get("", "no_equipe")?),
             team_active: r.try_get::<Option<i32>>("", "st_ativo")? == Some(1),
@@ -200,7 +226,11 @@ pub async fn refresh(db: &DatabaseConnection, today: NaiveDate) -> Result<Refres
     let duration_ms = started.elapsed().as_millis();
     super::status::record(&txn, READ_MODEL, today, duration_ms, rows).await?;
     txn.commit().await?;
-    Ok(RefreshReport { rows, duration_ms })
+    Ok(RefreshReport {
+        rows,
+        duration_ms,
+        skipped,
+    })
 }
 
 /// A household address.
@@ -219,7 +249,7 @@ struct Households {
 
 /// Current households by the CPF and CNS of their families' heads (families that moved out,
 /// `st_mudanca = 1`, excluded); the latest registration wins.
-async fn households(db: &DatabaseConnection) -> Result<Households, DbErr> {
+async fn households(db: &impl ConnectionTrait) -> Result<Households, DbErr> {
     let rows = query(
         db,
         "SELECT df.nu_cpf_cidadao, df.nu_cartao_sus, d.no_logradouro, d.nu_domicilio,

@@ -72,6 +72,25 @@ async fn connect_for(
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10))
             });
+            opts.map_sqlx_sqlite_before_acquire(|conn, _meta| {
+                Box::pin(async move {
+                    // SQLite rolls a transaction back by itself when a write fails with
+                    // SQLITE_FULL (or IOERR, NOMEM); the driver's own ROLLBACK then fails ("no
+                    // transaction is active") and it keeps counting the transaction as open, so
+                    // its next BEGIN is a SAVEPOINT whose ROLLBACK TO leaves a transaction —
+                    // and the write lock — open for good (measured by .ci/fault-disk-full.sh:
+                    // every write "database is locked" after the disk had space again). An idle
+                    // connection inside a transaction is closed instead of handed out.
+                    use sea_orm::sqlx::Connection as _;
+                    if conn.is_in_transaction() {
+                        tracing::warn!(
+                            "closing a pooled SQLite connection left inside a transaction by a failed write"
+                        );
+                        return Ok(false);
+                    }
+                    Ok(true)
+                })
+            });
         }
         Backend::Postgres => {
             opts.set_application_name("sistema-aps");
@@ -183,6 +202,63 @@ pub async fn migrate_mirror(cfg: &DatabaseConfig) -> Result<(), DbError> {
     db.close().await?;
     result?;
     Ok(())
+}
+
+/// Why a database error is the database's state rather than the request's fault: the
+/// server is down or restarting, or it has no space left to write. Pages answer 503 with a
+/// Portuguese explanation and the API a 503 problem; nothing was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unavailable {
+    /// No connection: refused, reset, closed by a restart, or the pool could not get one
+    /// within `database.acquire_timeout_secs`.
+    Unreachable,
+    /// The database cannot write: no space left (SQLite `SQLITE_FULL`, PostgreSQL 53100).
+    DiskFull,
+    /// SQLite's write lock is held (`SQLITE_BUSY`, `SQLITE_LOCKED`): after the busy timeout,
+    /// or at once when waiting could deadlock (seen right after a failed write on a full disk).
+    Busy,
+}
+
+/// Classifies `e` as the database being unavailable, or `None` for any other error (a bug
+/// or a constraint: those stay 500 / their own answer).
+pub fn unavailable(e: &sea_orm::DbErr) -> Option<Unavailable> {
+    use sea_orm::{DbErr, RuntimeErr, sqlx};
+    let runtime = match e {
+        DbErr::ConnectionAcquire(_) => return Some(Unavailable::Unreachable),
+        DbErr::Conn(r) | DbErr::Exec(r) | DbErr::Query(r) => r,
+        _ => return None,
+    };
+    let conn_error = matches!(e, DbErr::Conn(_));
+    let RuntimeErr::SqlxError(sqlx_error) = runtime else {
+        return conn_error.then_some(Unavailable::Unreachable);
+    };
+    match sqlx_error.as_ref() {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => Some(Unavailable::Unreachable),
+        sqlx::Error::Database(d) => {
+            let code = d.code().unwrap_or_default();
+            let code = code.as_ref();
+            if d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                // Primary result code in the low byte.
+                return match code.parse::<i32>().map(|c| c & 0xff) {
+                    Ok(13) => Some(Unavailable::DiskFull), // SQLITE_FULL
+                    Ok(5 | 6) => Some(Unavailable::Busy),  // SQLITE_BUSY, SQLITE_LOCKED
+                    _ => None,
+                };
+            }
+            match code {
+                "53100" => Some(Unavailable::DiskFull),
+                // connection_exception; admin_shutdown, crash_shutdown, cannot_connect_now.
+                c if c.starts_with("08") => Some(Unavailable::Unreachable),
+                "57P01" | "57P02" | "57P03" => Some(Unavailable::Unreachable),
+                _ => None,
+            }
+        }
+        _ => conn_error.then_some(Unavailable::Unreachable),
+    }
 }
 
 /// Whether the PEC (or mirror) tables exist at all.

@@ -9,7 +9,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, Iterable, Statement};
+use sea_orm::{
+    ConnectionTrait, DbBackend, DbErr, EntityTrait, Iterable, Statement,
+    TransactionTrait,
+};
 use serde::Serialize;
 
 use super::catalogue::{self, Outcome, Report as CatalogueReport};
@@ -128,6 +131,34 @@ pub struct Population {
     pub listed: Option<i64>,
 }
 
+/// What a refresh of a programme's read model would do on this PEC now: run inside a
+/// transaction that is rolled back, so nothing changes.
+#[derive(Debug, Clone, Serialize)]
+pub struct DryRefresh {
+    /// People each read model would hold (the person model first, then each programme's).
+    pub lists: Vec<DryList>,
+    /// PEC rows it would skip (or whose value it would ignore), per kind.
+    pub skipped: Vec<SkippedRows>,
+}
+
+/// People one read model would hold.
+#[derive(Debug, Clone, Serialize)]
+pub struct DryList {
+    pub read_model: &'static str,
+    pub label: &'static str,
+    pub would_list: usize,
+}
+
+/// Rows of one kind a refresh skips.
+#[derive(Debug, Clone, Serialize)]
+pub struct SkippedRows {
+    pub kind: &'static str,
+    pub label: &'static str,
+    pub rows: u64,
+    /// Up to ten citizen ids, to look the rows up in the PEC.
+    pub first_ids: Vec<i64>,
+}
+
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckReport {
@@ -136,6 +167,9 @@ pub struct CheckReport {
     pub catalogue: CatalogueReport,
     pub volumes: Vec<Volume>,
     pub populations: Vec<Population>,
+    /// The refresh tried on this PEC (absent when the catalogue did not resolve or the app's
+    /// tables are not migrated: a warning says why).
+    pub refresh: Option<DryRefresh>,
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
 }
@@ -233,7 +267,10 @@ async fn volume<C: ConnectionTrait>(
 }
 
 /// Runs every check against `db`.
-pub async fn run<C: ConnectionTrait>(db: &C, config: &Config) -> Result<CheckReport, DbErr> {
+pub async fn run(
+    db: &sea_orm::DatabaseConnection,
+    config: &Config,
+) -> Result<CheckReport, DbErr> {
     let specs = tables();
     let names: Vec<&str> = specs.iter().map(|s| s.table).collect();
     let found = columns(db, &names).await?;
@@ -343,15 +380,76 @@ pub async fn run<C: ConnectionTrait>(db: &C, config: &Config) -> Result<CheckRep
         });
     }
 
+    let mut refresh = None;
+    if let Some(c) = catalogue.catalogue() {
+        let today = chrono::Utc::now()
+            .with_timezone(&config.time_zone)
+            .date_naive();
+        match dry_refresh(db, &c, today).await {
+            Ok(reports) => {
+                let mut skipped = crate::care::quality::Skipped::default();
+                for (_, _, r) in &reports {
+                    skipped.merge(&r.skipped);
+                }
+                refresh = Some(DryRefresh {
+                    lists: reports
+                        .iter()
+                        .map(|(read_model, label, r)| DryList {
+                            read_model,
+                            label,
+                            would_list: r.rows,
+                        })
+                        .collect(),
+                    skipped: crate::care::quality::Skip::ALL
+                        .into_iter()
+                        .map(|k| SkippedRows {
+                            kind: k.key(),
+                            label: k.label(),
+                            rows: skipped.count(k),
+                            first_ids: skipped.examples(k).to_vec(),
+                        })
+                        .collect(),
+                });
+            }
+            Err(e) => warnings.push(format!(
+                "atualização de teste não executada ({e}); rode `sistema-aps migrate` antes"
+            )),
+        }
+    }
+
     Ok(CheckReport {
         backend: format!("{:?}", db.get_database_backend()),
         tables: findings,
         catalogue,
         volumes,
         populations,
+        refresh,
         errors,
         warnings,
     })
+}
+
+/// Every read-model refresh (the person model, then each programme's) inside one transaction
+/// that is rolled back: what each would list and skip, with nothing changed.
+async fn dry_refresh(
+    db: &sea_orm::DatabaseConnection,
+    catalogue: &crate::esus::catalogue::Catalogue,
+    today: chrono::NaiveDate,
+) -> Result<Vec<(&'static str, &'static str, crate::programs::RefreshReport)>, DbErr> {
+    let txn = db.begin().await?;
+    let mut out = Vec::new();
+    let result = async {
+        let people = crate::care::person::refresh(&txn, today).await?;
+        out.push((crate::care::person::READ_MODEL, "Pessoas do território", people));
+        for p in crate::programs::ALL {
+            let r = (p.refresh_in)(&txn, today, catalogue).await?;
+            out.push((p.key, p.name, r));
+        }
+        Ok::<(), DbErr>(())
+    }
+    .await;
+    txn.rollback().await?;
+    result.map(|()| out)
 }
 
 impl CheckReport {
@@ -428,6 +526,30 @@ impl CheckReport {
                 "  {}: {coded} com problema atual codificado; {listed}",
                 p.program
             );
+        }
+        if let Some(r) = &self.refresh {
+            let total: u64 = r.skipped.iter().map(|s| s.rows).sum();
+            let _ = writeln!(
+                out,
+                "\nAtualização de teste (desfeita ao final; nada foi gravado):"
+            );
+            for l in &r.lists {
+                let _ = writeln!(out, "  {}: {} pessoa(s) na lista", l.label, l.would_list);
+            }
+            let _ = writeln!(out, "  {total} linha(s) do PEC ignorada(s)");
+            for s in &r.skipped {
+                let ids = if s.first_ids.is_empty() {
+                    String::new()
+                } else {
+                    let ids: Vec<String> = s.first_ids.iter().map(i64::to_string).collect();
+                    format!(" (co_seq_cidadao {})", ids.join(", "))
+                };
+                let _ = writeln!(
+                    out,
+                    "    linhas ignoradas [{}]: {} — {}{ids}",
+                    s.kind, s.rows, s.label
+                );
+            }
         }
         if !self.warnings.is_empty() {
             let _ = writeln!(out, "\nAvisos:");

@@ -23,5 +23,6 @@ pub static PROGRAM: crate::programs::ProgramDef = crate::programs::ProgramDef {
     path: crate::web::paths::HYPERTENSION,
     population: crate::programs::Population::Coded(&crate::clinical::codes::HYPERTENSION_C5),
     refresh: |db, today, catalogue| Box::pin(read_model::refresh(db, today, catalogue)),
+    refresh_in: |txn, today, catalogue| Box::pin(read_model::refresh(txn, today, catalogue)),
     listed: |db, id| Box::pin(read_model::listed(db, id)),
 };

@@ -12,7 +12,10 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use sea_orm::{ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, TransactionTrait, Value};
+use sea_orm::{TransactionSession, 
+    ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, TransactionTrait,
+    Value,
+};
 
 use crate::care::evidence::{self, Evidence};
 use crate::clinical::blood_pressure::{combined_status, control_status};
@@ -35,8 +38,8 @@ fn hypertensive_cte(catalogue: &Catalogue) -> (String, Vec<Value>) {
 
 /// Rebuilds the summary for `today` (a date in the configured zone), with this PEC's
 /// catalogue ids.
-pub async fn refresh(
-    db: &DatabaseConnection,
+pub async fn refresh<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     today: NaiveDate,
     catalogue: &Catalogue,
 ) -> Result<RefreshReport, DbErr> {
@@ -50,6 +53,7 @@ pub async fn refresh(
         last_bp,
         mut anthropometry_days,
         mut acs_visits,
+        skipped,
     } = evidence::gather(db, &cte, &cte_values, catalogue, today, &people).await?;
 
     // 7. Assemble and replace the summary in one transaction.
@@ -196,7 +200,11 @@ pub async fn refresh(
     let duration_ms = started.elapsed().as_millis();
     crate::care::status::record(&txn, super::READ_MODEL, today, duration_ms, rows).await?;
     txn.commit().await?;
-    Ok(RefreshReport { rows, duration_ms })
+    Ok(RefreshReport {
+        rows,
+        duration_ms,
+        skipped,
+    })
 }
 
 /// The last refresh of this read model, if any.

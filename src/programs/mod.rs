@@ -9,7 +9,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use chrono::NaiveDate;
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 
 use crate::clinical::codes::CodeList;
 use crate::esus::catalogue::Catalogue;
@@ -18,15 +18,24 @@ use crate::esus::catalogue::Catalogue;
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// What a read-model rebuild did.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Default)]
 pub struct RefreshReport {
     pub rows: usize,
     pub duration_ms: u128,
+    /// PEC rows it could not use, per kind (`care::quality`).
+    pub skipped: crate::care::quality::Skipped,
 }
 
 /// Rebuilds a programme's read model for `today` (after the person read model).
 pub type RefreshFn = for<'a> fn(
     &'a DatabaseConnection,
+    NaiveDate,
+    &'a Catalogue,
+) -> BoxFuture<'a, Result<RefreshReport, DbErr>>;
+
+/// The same rebuild inside a transaction the caller may roll back (`pec check` tries it).
+pub type RefreshInFn = for<'a> fn(
+    &'a DatabaseTransaction,
     NaiveDate,
     &'a Catalogue,
 ) -> BoxFuture<'a, Result<RefreshReport, DbErr>>;
@@ -69,6 +78,7 @@ pub struct ProgramDef {
     pub path: &'static str,
     pub population: Population,
     pub refresh: RefreshFn,
+    pub refresh_in: RefreshInFn,
     pub listed: ListedFn,
 }
 

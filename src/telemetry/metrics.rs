@@ -50,6 +50,9 @@ pub const READ_MODEL_REFRESH_DURATION: &str =
 pub const READ_MODEL_ROWS: &str = "sistema_aps_read_model_rows";
 /// Gauge: the configured seconds between rebuilds, by `read_model`.
 pub const READ_MODEL_INTERVAL: &str = "sistema_aps_read_model_refresh_interval_seconds";
+/// Gauge: PEC rows the last successful rebuild could not use (skipped, or a value ignored), by
+/// `read_model` and `kind` (`crate::care::quality::Skip::key`).
+pub const READ_MODEL_SKIPPED: &str = "sistema_aps_read_model_skipped_rows";
 /// Counter: rebuilds that failed, by `read_model`.
 pub const READ_MODEL_REFRESH_FAILURES: &str = "sistema_aps_read_model_refresh_failures_total";
 /// Counter: failed logins ([`record_login_failure`]).
@@ -145,6 +148,10 @@ fn describe() {
         "Rows in the read model after its last rebuild."
     );
     describe_gauge!(
+        READ_MODEL_SKIPPED,
+        "PEC rows the last rebuild of the read model could not use, by kind."
+    );
+    describe_gauge!(
         READ_MODEL_INTERVAL,
         Unit::Seconds,
         "Configured seconds between two read-model rebuilds."
@@ -238,6 +245,14 @@ pub fn record_refresh(read_model: &'static str, duration: Duration, rows: usize)
     gauge!(READ_MODEL_REFRESH_DURATION, "read_model" => read_model).set(duration.as_secs_f64());
     gauge!(READ_MODEL_ROWS, "read_model" => read_model).set(rows as f64);
     counter!(READ_MODEL_REFRESH_FAILURES, "read_model" => read_model).increment(0);
+}
+
+/// The PEC rows the last rebuild of `read_model` skipped, every kind (0 included).
+pub fn record_skipped(read_model: &'static str, skipped: &crate::care::quality::Skipped) {
+    for kind in crate::care::quality::Skip::ALL {
+        gauge!(READ_MODEL_SKIPPED, "read_model" => read_model, "kind" => kind.key())
+            .set(skipped.count(kind) as f64);
+    }
 }
 
 /// After a failed rebuild of `read_model`.

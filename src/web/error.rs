@@ -33,6 +33,9 @@ impl ResponseError for WebError {
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
             WebError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            WebError::Db(e) if crate::db::unavailable(e).is_some() => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             WebError::Db(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -54,6 +57,10 @@ impl ResponseError for WebError {
                     "Não foi possível concluir o pedido. Tente de novo em instantes; se o erro continuar, avise o suporte.",
                 )
             }
+            WebError::Db(e) if crate::db::unavailable(e).is_some() => {
+                tracing::warn!(error = %e, "database unavailable while serving a page");
+                unavailable_message(crate::db::unavailable(e))
+            }
             WebError::Db(e) => {
                 tracing::error!(error = %e, "database error while serving a page");
                 (
@@ -62,9 +69,37 @@ impl ResponseError for WebError {
                 )
             }
         };
-        error_page(title, message, &footer)
+        let mut resp = error_page(title, message, &footer)
             .with_status(self.status())
-            .into_response()
+            .into_response();
+        if resp.status() == StatusCode::SERVICE_UNAVAILABLE {
+            resp.headers_mut().insert(
+                poem::http::header::RETRY_AFTER,
+                poem::http::HeaderValue::from_static(RETRY_AFTER_SECS),
+            );
+        }
+        resp
+    }
+}
+
+/// Seconds a client should wait before trying again after a 503 for an unavailable database.
+pub const RETRY_AFTER_SECS: &str = "5";
+
+/// Title and message of the page for a database that is down or full (Portuguese).
+pub fn unavailable_message(why: Option<crate::db::Unavailable>) -> (&'static str, &'static str) {
+    match why {
+        Some(crate::db::Unavailable::DiskFull) => (
+            "Sem espaço para gravar",
+            "O servidor do banco de dados está sem espaço em disco: nada foi gravado e os dados já registrados estão preservados. Avise o suporte; tente de novo depois que o espaço for liberado.",
+        ),
+        Some(crate::db::Unavailable::Busy) => (
+            "Banco de dados ocupado",
+            "O banco de dados está ocupado com outra gravação: nada foi gravado e os dados já registrados estão preservados. Tente de novo em instantes.",
+        ),
+        _ => (
+            "Banco de dados indisponível",
+            "O sistema não conseguiu falar com o banco de dados agora (ele pode estar reiniciando). Nada foi gravado e os dados já registrados estão preservados. Tente de novo em alguns instantes.",
+        ),
     }
 }
 

@@ -16,10 +16,11 @@ pub fn health() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// Readiness: the database answers and the app's migrations are current; 503 otherwise, with
-/// the reason in the JSON body. Also reported, without changing the answer: the read model's
-/// age (stale after three refresh intervals; the data is still served, with its age in the
-/// footer) and the free space of the data directory.
+/// Readiness: the database answers, the app's migrations are current and (SQLite) the file's
+/// directory has room to write; 503 otherwise, with the reason in the JSON body. Also
+/// reported, without changing the answer: the read model's age (stale after three refresh
+/// intervals; the data is still served, with its age in the footer), the free space of the
+/// data and backup directories, and `warnings` (a full backup directory).
 #[handler]
 pub async fn ready(Data(state): Data<&AppState>) -> Response {
     let started = Instant::now();
@@ -76,6 +77,35 @@ pub async fn ready(Data(state): Data<&AppState>) -> Response {
             "catalogue": unresolved,
         }));
     }
+    // A SQLite file on a full filesystem still answers `SELECT 1` but cannot write: not
+    // ready, saying why. (PostgreSQL's disk is the database server's; its writes answer 503.)
+    let sqlite_dir = crate::db::sqlite_path(&state.config.database)
+        .map(|_| crate::db::data_dir(&state.config.database));
+    if let Some(dir) = &sqlite_dir
+        && let Some((avail, _)) = crate::telemetry::process::free_space(dir)
+        && avail < MIN_FREE_BYTES
+    {
+        tracing::warn!(dir = %dir.display(), free_bytes = avail, "readiness: no space left for the SQLite file");
+        return unavailable(json!({
+            "status": "unavailable",
+            "reason": format!(
+                "disk full: {avail} bytes free in the directory of the SQLite file ({}), at least {MIN_FREE_BYTES} needed to write",
+                dir.display()
+            ),
+            "data_dir": { "free_bytes": avail },
+        }));
+    }
+    // The backup directory does not stop the service (it still serves and writes), but a
+    // full one means tonight's backup fails: reported here and by the backup command.
+    let backup_dir = crate::backup::directory(&state.config);
+    let mut warnings: Vec<String> = Vec::new();
+    let backup_free = crate::telemetry::process::free_space(&backup_dir).map(|(avail, _)| avail);
+    if let Some(avail) = backup_free.filter(|a| *a < MIN_FREE_BYTES) {
+        warnings.push(format!(
+            "backup directory full: {avail} bytes free in {}; the next backup will fail",
+            backup_dir.display()
+        ));
+    }
     let mut read_models = Vec::new();
     for name in crate::programs::read_models() {
         if let Ok(Some(s)) = crate::care::status::get(&state.db, name).await {
@@ -119,10 +149,16 @@ pub async fn ready(Data(state): Data<&AppState>) -> Response {
             .map(|(name, s)| (name.to_string(), describe(s)))
             .collect::<serde_json::Map<String, serde_json::Value>>(),
         "data_dir": disk,
+        "backup_dir": backup_free.map(|avail| json!({ "free_bytes": avail })),
         "pec_catalogue": if resolved { "resolved" } else { "empty PEC: nothing to resolve" },
+        "warnings": warnings,
     }))
     .into_response()
 }
+
+/// Below this many free bytes a filesystem counts as full: SQLite needs room for its WAL
+/// and a checkpoint, a backup for the archive.
+pub const MIN_FREE_BYTES: u64 = 1024 * 1024;
 
 fn unavailable(body: serde_json::Value) -> Response {
     Json(body)

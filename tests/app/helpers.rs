@@ -447,3 +447,8 @@ pub fn psql(db_url: &str, file: &str, vars: &[(&str, &str)]) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A date as the pages write it (`dd/mm/aaaa`).
+pub fn br_date(d: chrono::NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}

@@ -7,6 +7,8 @@ mod auth;
 mod backup;
 mod catalogue;
 mod cli;
+mod corrupt_pec;
+mod diabetes;
 mod documents;
 mod fixture;
 mod followup;

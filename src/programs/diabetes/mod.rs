@@ -15,5 +15,6 @@ pub static PROGRAM: crate::programs::ProgramDef = crate::programs::ProgramDef {
     path: "/diabeticos",
     population: crate::programs::Population::Coded(&crate::clinical::diabetes::POPULATION),
     refresh: |db, today, catalogue| Box::pin(read_model::refresh(db, today, catalogue)),
+    refresh_in: |txn, today, catalogue| Box::pin(read_model::refresh(txn, today, catalogue)),
     listed: |db, id| Box::pin(read_model::listed(db, id)),
 };

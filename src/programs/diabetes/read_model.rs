@@ -15,7 +15,9 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use sea_orm::{ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, TransactionTrait};
+use sea_orm::{TransactionSession, 
+    ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, TransactionTrait,
+};
 
 use crate::care::evidence::{self, Evidence, Exam};
 use crate::clinical::c4::{C4, FOOT_EXAM, HBA1C_EXAM};
@@ -71,8 +73,8 @@ pub fn parse_history(text: &str) -> Vec<Hba1c> {
 }
 
 /// Rebuilds the summary for `today` with this PEC's catalogue ids.
-pub async fn refresh(
-    db: &DatabaseConnection,
+pub async fn refresh<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     today: NaiveDate,
     catalogue: &Catalogue,
 ) -> Result<RefreshReport, DbErr> {
@@ -84,6 +86,7 @@ pub async fn refresh(
         last_bp,
         mut anthropometry_days,
         mut acs_visits,
+        skipped,
     } = evidence::gather(db, &cte, &values, catalogue, today, &people).await?;
     let mut hba1c = evidence::exams(
         db,
@@ -183,7 +186,11 @@ pub async fn refresh(
     let duration_ms = started.elapsed().as_millis();
     crate::care::status::record(&txn, super::READ_MODEL, today, duration_ms, rows).await?;
     txn.commit().await?;
-    Ok(RefreshReport { rows, duration_ms })
+    Ok(RefreshReport {
+        rows,
+        duration_ms,
+        skipped,
+    })
 }
 
 /// Whether the person is on the diabetes list.
