@@ -235,7 +235,10 @@ pub struct Refreshed {
 impl Refreshed {
     /// The report of one read model.
     pub fn get(&self, name: &str) -> Option<&programs::RefreshReport> {
-        self.reports.iter().find(|(n, _)| *n == name).map(|(_, r)| r)
+        self.reports
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, r)| r)
     }
 
     /// PEC rows skipped by any of them.

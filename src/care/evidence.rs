@@ -14,11 +14,11 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{NaiveDate, NaiveDateTime};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryResult, Value};
 
+use super::quality::{self, Skip, Skipped};
 use crate::clinical::blood_pressure::Reading;
 use crate::clinical::codes;
 use crate::db::sql::{placeholders, statement};
 use crate::esus::catalogue::Catalogue;
-use super::quality::{self, Skip, Skipped};
 use crate::store::person;
 use crate::text::{digits, normalize_cpf};
 

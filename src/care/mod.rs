@@ -4,7 +4,7 @@
 
 pub mod evidence;
 pub mod person;
-pub mod quality;
 pub mod population;
+pub mod quality;
 pub mod search;
 pub mod status;

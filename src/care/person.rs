@@ -11,9 +11,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use sea_orm::{TransactionSession, 
+use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, TransactionTrait, Value,
+    EntityTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, TransactionSession,
+    TransactionTrait, Value,
 };
 
 use crate::auth::Scope;

@@ -10,8 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use sea_orm::{
-    ConnectionTrait, DbBackend, DbErr, EntityTrait, Iterable, Statement,
-    TransactionTrait,
+    ConnectionTrait, DbBackend, DbErr, EntityTrait, Iterable, Statement, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -267,10 +266,7 @@ async fn volume<C: ConnectionTrait>(
 }
 
 /// Runs every check against `db`.
-pub async fn run(
-    db: &sea_orm::DatabaseConnection,
-    config: &Config,
-) -> Result<CheckReport, DbErr> {
+pub async fn run(db: &sea_orm::DatabaseConnection, config: &Config) -> Result<CheckReport, DbErr> {
     let specs = tables();
     let names: Vec<&str> = specs.iter().map(|s| s.table).collect();
     let found = columns(db, &names).await?;
@@ -440,7 +436,11 @@ async fn dry_refresh(
     let mut out = Vec::new();
     let result = async {
         let people = crate::care::person::refresh(&txn, today).await?;
-        out.push((crate::care::person::READ_MODEL, "Pessoas do território", people));
+        out.push((
+            crate::care::person::READ_MODEL,
+            "Pessoas do território",
+            people,
+        ));
         for p in crate::programs::ALL {
             let r = (p.refresh_in)(&txn, today, catalogue).await?;
             out.push((p.key, p.name, r));

@@ -183,16 +183,8 @@ async fn corrupted_pec_rows_are_skipped_and_counted_never_fatal() {
             ],
             "{backend:?}"
         );
-        assert_eq!(
-            skipped.examples(Skip::NameLength),
-            &[5],
-            "{backend:?}"
-        );
-        assert_eq!(
-            skipped.examples(Skip::BirthDate),
-            &[3, 4],
-            "{backend:?}"
-        );
+        assert_eq!(skipped.examples(Skip::NameLength), &[5], "{backend:?}");
+        assert_eq!(skipped.examples(Skip::BirthDate), &[3, 4], "{backend:?}");
         let hypertension = done.get("hypertension").expect("hypertension refreshed");
         assert_eq!(hypertension.rows, 6, "{backend:?}");
         assert_eq!(

@@ -54,7 +54,14 @@ async fn diabetes(app: &TestApp, person: i64, base: i64, cid: bool, situation: i
 }
 
 /// An HbA1c requested on `day`, done the same day, with a typed value or a text result.
-async fn hba1c(app: &TestApp, person: i64, id: i64, day: NaiveDate, typed: Option<f64>, text: Option<&str>) {
+async fn hba1c(
+    app: &TestApp,
+    person: i64,
+    id: i64,
+    day: NaiveDate,
+    typed: Option<f64>,
+    text: Option<&str>,
+) {
     let at = day.and_hms_opt(8, 0, 0).unwrap_or_default();
     app.exec(
         "INSERT INTO tb_exame_requisitado (co_seq_exame_requisitado, co_prontuario, co_proced, dt_solicitacao, dt_realizacao, ds_resultado) VALUES (?, ?, ?, ?, ?, ?)",
@@ -156,8 +163,14 @@ async fn the_diabetes_list_follows_codes_hba1c_and_c4() {
         assert_eq!(counts, vec![3, 1, 1, 1, 0], "{backend:?}");
         let ana = row_text(&page, "ANA DOCE");
         assert!(ana.contains("6,5 %"), "{ana}");
-        assert!(ana.contains(&crate::helpers::br_date(f.days_ago(30))), "{ana}");
-        assert!(ana.contains("Controlado") && ana.contains("meta < 7,5 %"), "{ana}");
+        assert!(
+            ana.contains(&crate::helpers::br_date(f.days_ago(30))),
+            "{ana}"
+        );
+        assert!(
+            ana.contains("Controlado") && ana.contains("meta < 7,5 %"),
+            "{ana}"
+        );
         // A (20) + B (15) + E (15); C, D and F still to do.
         let cells: Vec<String> = {
             let doc = html(&page);
@@ -166,10 +179,17 @@ async fn the_diabetes_list_follows_codes_hba1c_and_c4() {
             rows[0].select(&sel).map(|c| text_of(&c)).collect()
         };
         assert_eq!(cells[5], "50", "{backend:?}");
-        assert!(cells[6].contains("C até") && cells[6].contains("D até") && cells[6].contains("F até"), "{}", cells[6]);
+        assert!(
+            cells[6].contains("C até") && cells[6].contains("D até") && cells[6].contains("F até"),
+            "{}",
+            cells[6]
+        );
         assert!(!cells[6].contains("A até"), "{}", cells[6]);
         let bruno = row_text(&page, "BRUNO GLICADA ALTA");
-        assert!(bruno.contains("8,1 %") && bruno.contains("Descontrolado"), "{bruno}");
+        assert!(
+            bruno.contains("8,1 %") && bruno.contains("Descontrolado"),
+            "{bruno}"
+        );
         let carla = row_text(&page, "CARLA SEM EXAME");
         assert!(carla.contains("Sem HbA1c recente"), "{carla}");
 
@@ -187,12 +207,17 @@ async fn the_diabetes_list_follows_codes_hba1c_and_c4() {
         assert_eq!(names(&page), vec!["CARLA SEM EXAME"]);
 
         // The export has the screen's rows.
-        let resp = app.get("/diabeticos/exportar.csv?controle=controlado").await;
+        let resp = app
+            .get("/diabeticos/exportar.csv?controle=controlado")
+            .await;
         resp.assert_status_is_ok();
         let csv = body(resp).await;
         let lines: Vec<&str> = csv.trim_end().split("\r\n").collect();
         assert_eq!(lines.len(), 2, "{csv}");
-        assert!(lines[1].starts_with("ANA DOCE;") && lines[1].contains(";6,5;"), "{csv}");
+        assert!(
+            lines[1].starts_with("ANA DOCE;") && lines[1].contains(";6,5;"),
+            "{csv}"
+        );
     }
 }
 
@@ -208,8 +233,14 @@ async fn the_person_page_shows_the_diabetes_panel_and_membership() {
             .iter()
             .map(|li| {
                 (
-                    li.value().attr("data-program").unwrap_or_default().to_string(),
-                    li.value().attr("data-listed").unwrap_or_default().to_string(),
+                    li.value()
+                        .attr("data-program")
+                        .unwrap_or_default()
+                        .to_string(),
+                    li.value()
+                        .attr("data-listed")
+                        .unwrap_or_default()
+                        .to_string(),
                 )
             })
             .collect();
@@ -221,10 +252,23 @@ async fn the_person_page_shows_the_diabetes_panel_and_membership() {
             ],
             "{backend:?}"
         );
-        let panel = select(&doc, ".diabetes-panel").iter().map(text_of).collect::<Vec<_>>().join(" ");
-        assert!(panel.contains(&format!("6,5 % em {}", crate::helpers::br_date(f.days_ago(30)))), "{panel}");
+        let panel = select(&doc, ".diabetes-panel")
+            .iter()
+            .map(text_of)
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            panel.contains(&format!(
+                "6,5 % em {}",
+                crate::helpers::br_date(f.days_ago(30))
+            )),
+            "{panel}"
+        );
         // The chart's table lists both results, newest first.
-        let values: Vec<String> = select(&doc, ".hba1c-chart tbody tr td:last-child").iter().map(text_of).collect();
+        let values: Vec<String> = select(&doc, ".hba1c-chart tbody tr td:last-child")
+            .iter()
+            .map(text_of)
+            .collect();
         assert_eq!(values, vec!["6,5", "9,0"], "{backend:?}");
         // BRUNO is not hypertensive: the person page, with the panel.
         let page = body(app.get("/pacientes/2").await).await;
@@ -232,12 +276,19 @@ async fn the_person_page_shows_the_diabetes_panel_and_membership() {
         // DAVI's diabetes is resolved: not on the list, and the page says why.
         let page = body(app.get("/pacientes/4").await).await;
         let doc = html(&page);
-        let reason = select(&doc, ".person-programs li[data-program=\"diabetes\"] p.hint")
-            .iter()
-            .map(text_of)
-            .collect::<Vec<_>>();
+        let reason = select(
+            &doc,
+            ".person-programs li[data-program=\"diabetes\"] p.hint",
+        )
+        .iter()
+        .map(text_of)
+        .collect::<Vec<_>>();
         assert_eq!(reason.len(), 1);
-        assert!(reason[0].starts_with("Não está na lista: não tem problema ativo ou latente") && reason[0].contains("CIAP T90"), "{reason:?}");
+        assert!(
+            reason[0].starts_with("Não está na lista: não tem problema ativo ou latente")
+                && reason[0].contains("CIAP T90"),
+            "{reason:?}"
+        );
         assert!(!page.contains("diabetes-panel"));
     }
 }
@@ -261,16 +312,24 @@ async fn bad_input_and_scope_on_the_diabetes_list() {
             let text = body(resp).await;
             assert!(text.contains(message), "{query}: {text}");
         }
-        app.create_user("enf.b", vec![assignment(Role::Professional, None, Some(TEAM_B), None)])
-            .await;
-        app.create_user("acs.a02", vec![assignment(Role::Acs, None, Some(TEAM_A), Some("02"))])
-            .await;
+        app.create_user(
+            "enf.b",
+            vec![assignment(Role::Professional, None, Some(TEAM_B), None)],
+        )
+        .await;
+        app.create_user(
+            "acs.a02",
+            vec![assignment(Role::Acs, None, Some(TEAM_A), Some("02"))],
+        )
+        .await;
         let nurse = app.login("enf.b", PASSWORD).await;
         let page = body(app.get_as(&nurse, "/diabeticos").await).await;
         assert_eq!(names(&page), vec!["CARLA SEM EXAME"], "{backend:?}");
         assert_eq!(counter(&page, 0), 1);
         // Another team's id answers like an unknown one.
-        let resp = app.get_as(&nurse, &format!("/diabeticos?equipe={TEAM_A}")).await;
+        let resp = app
+            .get_as(&nurse, &format!("/diabeticos?equipe={TEAM_A}"))
+            .await;
         resp.assert_status(StatusCode::BAD_REQUEST);
         let acs = app.login("acs.a02", PASSWORD).await;
         let page = body(app.get_as(&acs, "/diabeticos").await).await;
