@@ -5,7 +5,7 @@ use poem::http::StatusCode;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
 };
-use sistema_aps::auth::Role;
+use sistema_aps::auth::{Role, password};
 use sistema_aps::store::{app_user, audit_log, user_session};
 
 use crate::fixture::{Fixture, Person, TEAM_A, TEAM_B};
@@ -338,10 +338,14 @@ async fn lockout_after_n_failures_and_release_after_the_lockout_time() {
                 .await
                 .assert_status(StatusCode::UNAUTHORIZED);
         }
-        // Locked: even the right password is refused now.
-        let resp = app.try_login("alvo", PASSWORD).await;
+        // Locked: even the right password is refused now, without being checked.
+        let (resp, argon2) = password::count_verifications(app.try_login("alvo", PASSWORD)).await;
         resp.assert_status(StatusCode::UNAUTHORIZED);
-        assert!(body(resp).await.contains("bloqueada"), "{backend:?}");
+        assert_eq!(
+            argon2,
+            password::Verifications { real: 0, dummy: 1 },
+            "{backend:?}"
+        );
         // Time passes (the lock ends in the past).
         app_user::ActiveModel {
             id: Set(id),
@@ -863,35 +867,55 @@ async fn parallel_wrong_passwords_check_exactly_the_budget_and_lock() {
         for i in 0..PARALLEL {
             let app = app.clone();
             set.spawn(async move {
-                let resp = app
-                    .try_login("alvo.paralelo", &format!("senha-errada-{i}"))
-                    .await;
+                let (resp, argon2) = password::count_verifications(
+                    app.try_login("alvo.paralelo", &format!("senha-errada-{i}")),
+                )
+                .await;
                 let status = resp.0.status();
-                (status, body(resp).await)
+                (status, login_answer(resp).await, argon2)
             });
         }
         let mut answers = Vec::new();
         while let Some(a) = set.join_next().await {
             answers.push(a.expect("attempt task"));
         }
-        let statuses: Vec<u16> = answers.iter().map(|(s, _)| s.as_u16()).collect();
-        assert!(
-            statuses.iter().all(|s| *s == 401) && statuses.len() == PARALLEL,
-            "{backend:?} {statuses:?}"
+        let statuses: Vec<u16> = answers.iter().map(|(s, _, _)| s.as_u16()).collect();
+        assert_eq!(statuses, vec![401; PARALLEL], "{backend:?}");
+        // Checked against the account's hash: exactly the budget; the rest were refused
+        // unchecked (each still paid one dummy verification, so they look the same).
+        let checked: u32 = answers.iter().map(|(_, _, v)| v.real).sum();
+        let unchecked: u32 = answers.iter().map(|(_, _, v)| v.dummy).sum();
+        eprintln!(
+            "{backend:?}: {PARALLEL} parallel wrong passwords, max_failed_logins = {n}: \
+             {checked} checked against the hash, {unchecked} refused unchecked"
         );
-        let checked = answers
-            .iter()
-            .filter(|(_, b)| b.contains("Usuário ou senha inválidos."))
-            .count();
-        let refused = answers
-            .iter()
-            .filter(|(_, b)| b.contains("Conta bloqueada"))
-            .count();
-        assert_eq!(checked, n, "{backend:?}: checked exactly max_failed_logins");
-        assert_eq!(refused, PARALLEL - n, "{backend:?}");
-        let resp = app.try_login("alvo.paralelo", PASSWORD).await;
+        assert_eq!(
+            checked as usize, n,
+            "{backend:?}: checked exactly max_failed_logins"
+        );
+        assert_eq!(unchecked as usize, PARALLEL - n, "{backend:?}");
+        assert_eq!(
+            answers
+                .iter()
+                .map(|(_, _, v)| v.total())
+                .collect::<Vec<_>>(),
+            vec![1; PARALLEL],
+            "{backend:?}: one Argon2 verification per attempt"
+        );
+        // The same page for a checked and an unchecked refusal.
+        let first = &answers[0].1;
+        assert_eq!(
+            answers.iter().filter(|(_, b, _)| b == first).count(),
+            PARALLEL,
+            "{backend:?}"
+        );
+        let (resp, argon2) =
+            password::count_verifications(app.try_login("alvo.paralelo", PASSWORD)).await;
         resp.assert_status(StatusCode::UNAUTHORIZED);
-        assert!(body(resp).await.contains("bloqueada"), "{backend:?}");
+        assert_eq!(
+            argon2.real, 0,
+            "{backend:?}: locked, the right password is not checked"
+        );
         let u = app_user::Entity::find_by_id(id)
             .one(app.conn())
             .await
@@ -901,6 +925,74 @@ async fn parallel_wrong_passwords_check_exactly_the_budget_and_lock() {
             u.locked_until.is_some_and(|t| t > Utc::now()),
             "{backend:?}"
         );
+    }
+}
+
+/// The sign-in page of a refusal with what differs between two requests anyway (the form's
+/// CSRF token and the echoed user name) blanked.
+async fn login_answer(resp: poem::test::TestResponse) -> String {
+    let page = body(resp).await;
+    let doc = html(&page);
+    let csrf = select(&doc, "input[name=csrf]")
+        .first()
+        .and_then(|e| e.value().attr("value").map(String::from))
+        .expect("csrf field");
+    let login = select(&doc, "input[name=usuario]")
+        .first()
+        .and_then(|e| e.value().attr("value").map(String::from))
+        .expect("login field");
+    assert!(!csrf.is_empty() && !login.is_empty(), "{page}");
+    page.replace(&csrf, "CSRF").replace(&login, "LOGIN")
+}
+
+/// An unknown user, a wrong password and a locked account get the same status and the same
+/// page, and each costs one Argon2 verification (the unknown user and the locked account
+/// against a dummy hash): nothing tells which accounts exist or which one is locked.
+#[tokio::test]
+async fn unknown_user_wrong_password_and_locked_account_answer_alike() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        app.create_user(
+            "alvo.igual",
+            vec![assignment(Role::Auditor, None, None, None)],
+        )
+        .await;
+        app.create_user(
+            "outro.igual",
+            vec![assignment(Role::Auditor, None, None, None)],
+        )
+        .await;
+        for i in 0..app.state.config.auth.max_failed_logins {
+            app.try_login("alvo.igual", &format!("errada-{i}-abc"))
+                .await
+                .assert_status(StatusCode::UNAUTHORIZED);
+        }
+        let mut answers = Vec::new();
+        for (login, pw) in [
+            ("ninguem.igual", PASSWORD),
+            ("alvo.igual", PASSWORD),
+            ("outro.igual", "errada-de-novo-9"),
+        ] {
+            let (resp, argon2) = password::count_verifications(app.try_login(login, pw)).await;
+            let status = resp.0.status();
+            answers.push((login, status, login_answer(resp).await, argon2));
+        }
+        for (login, status, page, argon2) in &answers {
+            assert_eq!(*status, StatusCode::UNAUTHORIZED, "{backend:?} {login}");
+            assert_eq!(
+                page, &answers[2].2,
+                "{backend:?}: {login} answers like a wrong password"
+            );
+            assert_eq!(argon2.total(), 1, "{backend:?} {login}");
+        }
+        assert!(
+            answers[2].2.contains("Usuário ou senha inválidos."),
+            "{}",
+            answers[2].2
+        );
+        assert_eq!(answers[0].3, password::Verifications { real: 0, dummy: 1 });
+        assert_eq!(answers[1].3, password::Verifications { real: 0, dummy: 1 });
+        assert_eq!(answers[2].3, password::Verifications { real: 1, dummy: 0 });
     }
 }
 
