@@ -996,6 +996,64 @@ async fn unknown_user_wrong_password_and_locked_account_answer_alike() {
     }
 }
 
+/// A common password ("brasil2024", "senha12345") is refused when a user changes theirs and
+/// when an account is created, with a Portuguese message; nothing changes.
+#[tokio::test]
+async fn common_passwords_are_refused_on_change_and_creation() {
+    let app = TestApp::start(backends()[0], Start::default()).await;
+    app.create_user("comum.senha", vec![assignment(Role::Auditor, None, None, None)])
+        .await;
+    let s = app.login("comum.senha", PASSWORD).await;
+    for common in ["brasil2024", "Senha@12345", "coordenacao123"] {
+        let resp = app
+            .post_as(
+                &s,
+                "/senha",
+                &[("atual", PASSWORD), ("nova", common), ("confirmacao", common)],
+                true,
+            )
+            .await;
+        resp.assert_status(StatusCode::BAD_REQUEST);
+        let page = body(resp).await;
+        let doc = html(&page);
+        let notice = select(&doc, "[role=alert]")
+            .first()
+            .map(text_of)
+            .unwrap_or_default();
+        assert!(notice.contains("comum demais"), "{common}: {notice}");
+    }
+    // The password stayed as it was.
+    app.try_login("comum.senha", "brasil2024")
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    app.login("comum.senha", PASSWORD).await;
+    // `user add` and the admin pages create accounts through users::create.
+    let err = sistema_aps::auth::users::create(
+        app.conn(),
+        &app.state.config.auth,
+        sistema_aps::auth::users::NewUser {
+            username: "novo.comum".into(),
+            full_name: "Usuário Novo".into(),
+            cpf: None,
+            profession: None,
+            assignments: vec![assignment(Role::Auditor, None, None, None)],
+        },
+        "senha12345",
+        true,
+    )
+    .await
+    .expect_err("a common password");
+    assert!(err.to_string().contains("comum demais"), "{err}");
+    assert_eq!(
+        app_user::Entity::find()
+            .filter(app_user::Column::Username.eq("novo.comum"))
+            .count(app.conn())
+            .await
+            .expect("count"),
+        0
+    );
+}
+
 /// Parallel failures from one address are all counted (no lost update, no 500 on the
 /// throttle row).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
