@@ -1001,15 +1001,22 @@ async fn unknown_user_wrong_password_and_locked_account_answer_alike() {
 #[tokio::test]
 async fn common_passwords_are_refused_on_change_and_creation() {
     let app = TestApp::start(backends()[0], Start::default()).await;
-    app.create_user("comum.senha", vec![assignment(Role::Auditor, None, None, None)])
-        .await;
+    app.create_user(
+        "comum.senha",
+        vec![assignment(Role::Auditor, None, None, None)],
+    )
+    .await;
     let s = app.login("comum.senha", PASSWORD).await;
     for common in ["brasil2024", "Senha@12345", "coordenacao123"] {
         let resp = app
             .post_as(
                 &s,
                 "/senha",
-                &[("atual", PASSWORD), ("nova", common), ("confirmacao", common)],
+                &[
+                    ("atual", PASSWORD),
+                    ("nova", common),
+                    ("confirmacao", common),
+                ],
                 true,
             )
             .await;
