@@ -1259,3 +1259,107 @@ async fn a_truncated_and_rehashed_chain_fails_against_its_anchor() {
         }
     }
 }
+
+/// What a clinician typed in a search (a CPF, a name) is masked in the auditor's list and CSV;
+/// the auditor sees it by opening that row, and the opening is itself a row of the trail.
+#[tokio::test]
+async fn typed_searches_are_masked_for_the_auditor_until_the_row_is_opened() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        territory(&app).await;
+        const CPF: &str = "52998224725";
+        const NAME: &str = "Zefinha Quaresma";
+        app.get(&format!("/hipertensos?busca={CPF}"))
+            .await
+            .assert_status_is_ok();
+        app.get(&format!("/hipertensos?busca={}", urlencode(NAME)))
+            .await
+            .assert_status_is_ok();
+        let searched: Vec<audit_log::Model> = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("view_list"))
+            .filter(audit_log::Column::Filters.like("%busca=%"))
+            .all(app.conn())
+            .await
+            .expect("rows");
+        assert_eq!(searched.len(), 2, "{backend:?}");
+        let cpf_row = searched
+            .iter()
+            .find(|r| r.filters.as_deref().is_some_and(|f| f.contains(CPF)))
+            .expect("the CPF search is recorded in full")
+            .id;
+
+        app.create_user(
+            "auditora.busca",
+            vec![assignment(Role::Auditor, None, None, None)],
+        )
+        .await;
+        let a = app.login("auditora.busca", PASSWORD).await;
+        let page = body(app.get_as(&a, "/auditoria?acao=view_list").await).await;
+        assert!(
+            !page.contains(CPF),
+            "{backend:?}: the CPF shows in the list"
+        );
+        assert!(
+            !page.contains("Zefinha"),
+            "{backend:?}: the name shows in the list"
+        );
+        let doc = html(&page);
+        let shown: Vec<String> = select(&doc, ".audit-filters").iter().map(text_of).collect();
+        assert_eq!(
+            shown.iter().filter(|f| f.as_str() == "busca=•••").count(),
+            2,
+            "{backend:?}: {shown:?}"
+        );
+        let links: Vec<String> = select(&doc, "a.audit-open")
+            .iter()
+            .filter_map(|a| a.value().attr("href").map(String::from))
+            .collect();
+        assert!(
+            links.contains(&format!("/auditoria/registros/{cpf_row}")),
+            "{backend:?}: {links:?}"
+        );
+        let csv = body(app.get_as(&a, "/auditoria.csv?acao=view_list").await).await;
+        assert!(!csv.contains(CPF), "{backend:?}: the CPF shows in the CSV");
+        assert!(csv.contains("busca=•••"), "{backend:?}");
+
+        // Opening the row shows what was typed, and is recorded.
+        let before = audit_log::Entity::find()
+            .count(app.conn())
+            .await
+            .expect("count");
+        let resp = app
+            .get_as(&a, &format!("/auditoria/registros/{cpf_row}"))
+            .await;
+        resp.assert_status_is_ok();
+        let page = body(resp).await;
+        let doc = html(&page);
+        let typed: Vec<String> = select(&doc, "tr.audit-typed td")
+            .iter()
+            .map(text_of)
+            .collect();
+        assert_eq!(typed, vec![CPF.to_string()], "{backend:?}");
+        let opened = audit_log::Entity::find()
+            .filter(audit_log::Column::Id.gt(before as i64))
+            .all(app.conn())
+            .await
+            .expect("rows");
+        assert_eq!(opened.len(), 1, "{backend:?}");
+        assert_eq!(opened[0].action, "audit_view");
+        assert_eq!(opened[0].username.as_deref(), Some("auditora.busca"));
+        assert_eq!(
+            opened[0].resource,
+            format!("/auditoria/registros/{cpf_row}")
+        );
+
+        // Only auditors open rows; an unknown row is a 404 page.
+        app.get(&format!("/auditoria/registros/{cpf_row}"))
+            .await
+            .assert_status(StatusCode::FORBIDDEN);
+        app.get_as(&a, "/auditoria/registros/999999")
+            .await
+            .assert_status(StatusCode::NOT_FOUND);
+        app.get_as(&a, "/auditoria/registros/abc")
+            .await
+            .assert_status(StatusCode::NOT_FOUND);
+    }
+}
