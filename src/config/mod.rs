@@ -615,7 +615,10 @@ mod tests {
             assert!(err.contains("'10.0.0.0/33'"), "{err}");
             assert!(err.contains("trusted_proxies"), "{err}");
             // The environment form (a Kubernetes ConfigMap).
-            jail.set_env("APS_SERVER__TRUSTED_PROXIES", "[\"10.42.0.0/16\", \"fd00::/8\"]");
+            jail.set_env(
+                "APS_SERVER__TRUSTED_PROXIES",
+                "[\"10.42.0.0/16\", \"fd00::/8\"]",
+            );
             let c = Config::load(None).map_err(|e| e.to_string())?;
             let shown: Vec<String> = c
                 .server
