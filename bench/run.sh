@@ -33,6 +33,9 @@ SKIP_BUILD=${BENCH_SKIP_BUILD:-0}
 MIN_RATIO=${BENCH_MIN_RATIO:-0.10}    # page req/s ÷ its list queries' req/s, each scenario
 EXPORT_MS=${BENCH_EXPORT_MS:-1000}    # p95 of a team's CSV and XLSX export
 WRITE_MS=${BENCH_WRITE_MS:-200}       # p95 of "schedule an action + load its list row"
+SENHA_RATE=${BENCH_SENHA_RATE:-56}    # wrong POST /senha per second offered during senha-sob-carga
+SENHA_PAGE_MS=${BENCH_SENHA_PAGE_MS:-100} # p95 of the patient page under that flood
+SENHA_PAGE_CONNECTIONS=${BENCH_SENHA_PAGE_CONNECTIONS:-2} # clinicians reading patient pages meanwhile
 COOKIE=${BENCH_COOKIE:-}              # e.g. "sessao=…" once the worklist needs a login
 INE=${BENCH_INE:-}                    # team to query; scraped from the page when empty
 PG_HOST=${BENCH_PG_HOST:-127.0.0.1}
@@ -372,6 +375,65 @@ timed_requests() { # $1 backend, $2 team INE
   gate "$backend: schedule an action + load its row, p95 ms" "${t#* }" le "$WRITE_MS"
 }
 
+# A coordinator's patient page while another signed-in user sends wrong current passwords to
+# /senha at SENHA_RATE per second (16 connections, each pausing between requests). Argon2 runs
+# off the async workers behind a small semaphore, so the page must not wait for it. Gated:
+# the page's p95 under SENHA_PAGE_MS, every /senha answered 400 or 429, zero page errors.
+senha_flood() { # $1 backend, $2 config file, $3 patient id
+  local backend=$1 cfg=$2 patient=$3 out password pre session csrf code flood_pid line flood
+  local flood_conns=16 delay_ms flood_secs
+  out=$("$BIN" --config "$cfg" user add bench.senha --name "Senha errada (benchmark)" --role auditor 2>&1) \
+    || die "$backend: cannot create the /senha user: $out"
+  password=${out##* }
+  pre=$(curl -fsS --max-time 10 -D - -o /dev/null "$BASE/entrar" \
+    | sed -n 's/^[Ss]et-[Cc]ookie: aps_csrf_entrar=\([^;]*\).*/\1/p' | tr -d '\r')
+  session=$(curl -sS --max-time 30 -D - -o /dev/null -H "Cookie: aps_csrf_entrar=$pre" \
+    --data-urlencode "csrf=$pre" --data-urlencode "usuario=bench.senha" \
+    --data-urlencode "senha=$password" "$BASE/entrar" \
+    | sed -n 's/^[Ss]et-[Cc]ookie: aps_sessao=\([^;]*\).*/\1/p' | tr -d '\r')
+  [ -n "$session" ] || die "$backend: sign-in of the /senha user failed"
+  curl -fsS --max-time 10 -H "Cookie: aps_sessao=$session" "$BASE/senha" >"$WORK/senha-flood.html" \
+    || die "$backend: GET /senha failed"
+  csrf=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$WORK/senha-flood.html" | sed -n '1s/.*value="\([0-9a-f]*\)"/\1/p') \
+    || die "$backend: no CSRF token on /senha"
+  [ -n "$csrf" ] || die "$backend: no CSRF token on /senha"
+  # One wrong current password by hand: the flood's request is answered as expected.
+  code=$(curl -sS --max-time 30 -o /dev/null -w '%{http_code}' -H "Cookie: aps_sessao=$session" \
+    --data-urlencode "csrf=$csrf" --data-urlencode "atual=errada-0-bench" \
+    --data-urlencode "nova=Outra-senha-bench-9" --data-urlencode "confirmacao=Outra-senha-bench-9" "$BASE/senha") \
+    || die "$backend: POST /senha failed"
+  [ "$code" = 400 ] || die "$backend: a wrong POST /senha answered $code, expected 400"
+  delay_ms=$((1000 * flood_conns / SENHA_RATE))
+  flood_secs=$((${DURATION%s} + 4))
+  log "$backend/senha-sob-carga: ${SENHA_RATE}/s wrong POST /senha for ${flood_secs}s, meanwhile wrk -c$SENHA_PAGE_CONNECTIONS /pacientes/$patient"
+  SENHA_COOKIE="aps_sessao=$session" SENHA_CSRF="$csrf" SENHA_DELAY_MS="$delay_ms" \
+    wrk -t 1 -c "$flood_conns" -d "${flood_secs}s" --timeout 10s -s "$ROOT/bench/senha-flood.lua" \
+    "$BASE/senha" >"$WORK/senha-flood.out" 2>&1 &
+  flood_pid=$!
+  sleep 2 # the flood reaches its rate (and spends the account's budget) first
+  if ! out=$(wrk -t 1 -c "$SENHA_PAGE_CONNECTIONS" -d "$DURATION" --timeout 5s --latency \
+      -s "$LUA" "${WRK_HEADERS[@]}" "$BASE/pacientes/$patient"); then
+    kill "$flood_pid" 2>/dev/null || true # it may have ended: wait below tells
+    wait "$flood_pid" 2>/dev/null || true # its status no longer matters: the run dies here
+    die "$backend/senha-sob-carga: wrk on the patient page failed"
+  fi
+  wait "$flood_pid" || die "$backend/senha-sob-carga: the /senha flood (wrk) failed: $(cat "$WORK/senha-flood.out")"
+  printf '### %s / senha-sob-carga: /pacientes/%s\n%s\n\n%s\n\n' "$backend" "$patient" "$out" \
+    "$(cat "$WORK/senha-flood.out")" >>"$RAW_LOG"
+  line=$(printf '%s\n' "$out" | grep '^BENCH_RESULT ' | tail -n 1) \
+    || die "$backend/senha-sob-carga: wrk printed no BENCH_RESULT line (see $RAW_LOG)"
+  flood=$(grep '^SENHA_FLOOD ' "$WORK/senha-flood.out" | tail -n 1) \
+    || die "$backend/senha-sob-carga: the flood printed no SENHA_FLOOD line (see $RAW_LOG)"
+  log "$line"
+  log "$flood"
+  SENHA_ROWS+=("| $backend | $(field rps "$flood") | $(field wrong "$flood") | $(field locked "$flood") | $(field other "$flood") | $(field p95_ms "$flood") | $(field rps "$line") | $(field p50_ms "$line") | $(field p95_ms "$line") | $(field errors "$line") |")
+  gate "$backend/senha-sob-carga: patient page p95 ms" "$(field p95_ms "$line")" le "$SENHA_PAGE_MS"
+  gate "$backend/senha-sob-carga: patient page errors" "$(field errors "$line")" eq 0
+  gate "$backend/senha-sob-carga: /senha answers other than 400/429" \
+    "$(($(field other "$flood") + $(field socket_errors "$flood")))" eq 0
+}
+
+SENHA_ROWS=()
 TIMED_ROWS=()
 ROWS=()
 SEED_ROWS=()
@@ -484,6 +546,7 @@ SQL
     ROWS+=("$backend|$name|$(field rps "$line")|$(field p50_ms "$line")|$(field p95_ms "$line")|$(field p99_ms "$line")|$(field errors "$line")|$sql_rps|$ratio")
   done
 
+  senha_flood "$backend" "$cfg" "$patient"
   timed_requests "$backend" "$ine"
 
   rss_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status") || die "$backend: no /proc/$SERVER_PID/status"
@@ -533,6 +596,9 @@ WRK_VERSION=$(wrk --version 2>&1 | sed -n '1s/^\(wrk [^ ]*\).*/\1/p') || WRK_VER
   printf '| backend | scenario | req/s | p50 ms | p95 ms | p99 ms | errors | SQL req/s | page ÷ SQL | peak RSS MiB |\n'
   printf '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n'
   for row in "${ROWS[@]}"; do printf '| %s |\n' "${row//|/ | }"; done
+  printf '\n| backend | wrong /senha per s | 400 | 429 | other | /senha p95 ms | patient page req/s (%s connections) | p50 ms | p95 ms | errors |\n' "$SENHA_PAGE_CONNECTIONS"
+  printf '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
+  printf '%s\n' "${SENHA_ROWS[@]}"
   printf '\n| backend | one request at a time | size | p50 ms | p95 ms |\n|---|---|---|---:|---:|\n'
   printf '%s\n' "${TIMED_ROWS[@]}"
   printf '\n| backend | citizens | seed s |\n|---|---:|---:|\n'

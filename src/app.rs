@@ -385,7 +385,10 @@ where
     let active = crate::drain::Active::default();
     let (web_stop_tx, web_stop_rx) = tokio::sync::watch::channel(false);
     let web = Server::new_with_acceptor(crate::drain::DrainingAcceptor::new(
-        listeners.web,
+        crate::web::limits::HeadTimeoutAcceptor::new(
+            listeners.web,
+            Duration::from_secs(state.config.server.header_read_timeout_secs.max(1)),
+        ),
         stop_rx.clone(),
         active.clone(),
     ))

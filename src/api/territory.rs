@@ -25,7 +25,8 @@ pub struct Team {
     /// CNES da unidade de saúde da equipe.
     #[oai(skip_serializing_if_is_none)]
     pub cnes: Option<String>,
-    /// Pessoas hipertensas vinculadas à equipe (na última atualização dos dados).
+    /// Pessoas hipertensas da equipe que o usuário alcança (na última atualização dos
+    /// dados): a equipe inteira, ou, para um ACS, só as das suas microáreas.
     pub pessoas: i64,
 }
 

@@ -37,12 +37,56 @@ async fn off_the_workers<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'st
     tokio::task::spawn_blocking(job).await.ok()
 }
 
+/// The Argon2 verifications one task ran: against an account's hash (`real`) or against the
+/// dummy hash that gives an unknown user or a locked account the same cost (`dummy`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Verifications {
+    pub real: u32,
+    pub dummy: u32,
+}
+
+impl Verifications {
+    pub fn total(&self) -> u32 {
+        self.real + self.dummy
+    }
+}
+
+tokio::task_local! {
+    static COUNTED: std::cell::Cell<Verifications>;
+}
+
+/// Runs `f` and counts the Argon2 verifications it ran in this task — how a test tells that
+/// a refused sign-in cost the same work whatever the reason, without timing it.
+pub async fn count_verifications<F: std::future::Future>(f: F) -> (F::Output, Verifications) {
+    COUNTED
+        .scope(std::cell::Cell::new(Verifications::default()), async {
+            let out = f.await;
+            let counted = COUNTED.try_with(std::cell::Cell::get).unwrap_or_default();
+            (out, counted)
+        })
+        .await
+}
+
+fn counted(real: bool) {
+    let _ = COUNTED.try_with(|c| {
+        let mut v = c.get();
+        if real {
+            v.real += 1;
+        } else {
+            v.dummy += 1;
+        }
+        c.set(v);
+    });
+}
+
 /// [`verify`] on the blocking pool (false if the task could not run).
 pub async fn verify_async(password: &str, stored: &str) -> bool {
     let (p, h) = (password.to_string(), stored.to_string());
-    off_the_workers(move || verify(&p, &h))
-        .await
-        .unwrap_or(false)
+    let outcome = off_the_workers(move || verify(&p, &h)).await;
+    if outcome.is_some() {
+        counted(true);
+    }
+    outcome.unwrap_or(false)
 }
 
 /// [`hash`] on the blocking pool.
@@ -57,7 +101,9 @@ pub async fn hash_async(password: &str) -> Result<String, String> {
 /// [`dummy_verify`] on the blocking pool.
 pub async fn dummy_verify_async(password: &str) {
     let p = password.to_string();
-    let _ = off_the_workers(move || dummy_verify(&p)).await;
+    if off_the_workers(move || dummy_verify(&p)).await.is_some() {
+        counted(false);
+    }
 }
 
 /// A hash to verify against when the user does not exist, so that the answer takes the
@@ -77,6 +123,12 @@ pub fn check_rules(password: &str, min_len: usize, username: &str) -> Result<(),
     if len > 128 {
         return Err("A senha pode ter no máximo 128 caracteres.".into());
     }
+    if is_common(password) {
+        return Err(
+            "Essa senha é comum demais e está entre as primeiras que um invasor tenta. Escolha outra, por exemplo três palavras e um número."
+                .into(),
+        );
+    }
     if !password.chars().any(|c| c.is_alphabetic()) || !password.chars().any(|c| c.is_ascii_digit())
     {
         return Err("A senha deve ter letras e números.".into());
@@ -90,6 +142,115 @@ pub fn check_rules(password: &str, min_len: usize, username: &str) -> Result<(),
         return Err("A senha não pode repetir um único caractere.".into());
     }
     Ok(())
+}
+
+/// The embedded deny-list: one password a line, `#` comments.
+const COMMON_PASSWORDS: &str = include_str!("common-passwords.txt");
+
+/// Words that make a password guessable with any run of digits before or after them
+/// ("senha123", "brasil2024", "2024flamengo"): Portuguese and English favourites, football
+/// clubs, the app's own names and the demo users' names.
+const COMMON_WORDS: &[&str] = &[
+    "senha",
+    "minhasenha",
+    "novasenha",
+    "mudarsenha",
+    "mudar",
+    "trocar",
+    "alterar",
+    "acesso",
+    "entrar",
+    "login",
+    "usuario",
+    "teste",
+    "temporaria",
+    "provisoria",
+    "brasil",
+    "brazil",
+    "saopaulo",
+    "riodejaneiro",
+    "flamengo",
+    "corinthians",
+    "palmeiras",
+    "vasco",
+    "santos",
+    "gremio",
+    "cruzeiro",
+    "botafogo",
+    "fluminense",
+    "internacional",
+    "atletico",
+    "bahia",
+    "sport",
+    "jesus",
+    "deus",
+    "deusefiel",
+    "amor",
+    "teamo",
+    "familia",
+    "saude",
+    "ubs",
+    "esus",
+    "esusaps",
+    "esusab",
+    "pec",
+    "sus",
+    "aps",
+    "sistemaaps",
+    "sistema",
+    "admin",
+    "administrador",
+    "root",
+    "coordenacao",
+    "coordenador",
+    "profissional",
+    "enfermeira",
+    "enfermeiro",
+    "medico",
+    "medica",
+    "acs",
+    "agente",
+    "auditoria",
+    "auditor",
+    "demo",
+    "password",
+    "passw0rd",
+    "welcome",
+    "letmein",
+    "qwerty",
+    "abc",
+    "abcd",
+    "abcdef",
+    "iloveyou",
+    "monkey",
+    "dragon",
+    "master",
+    "princess",
+    "football",
+    "sunshine",
+];
+
+/// Whether the password is on the deny-list, compared in lower case without spaces and
+/// punctuation, or is a common word with digits before or after it.
+pub fn is_common(password: &str) -> bool {
+    let folded: String = password
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    if folded.is_empty() {
+        return false;
+    }
+    let listed = COMMON_PASSWORDS
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .any(|l| l == folded);
+    if listed {
+        return true;
+    }
+    let core = folded.trim_matches(|c: char| c.is_ascii_digit());
+    COMMON_WORDS.contains(&core)
 }
 
 /// A random password that passes the rules, for new accounts and resets (shown once).
@@ -129,7 +290,40 @@ mod tests {
         assert!(check_rules("1234567890", 10, "ana").is_err());
         assert!(check_rules("maria12345x", 10, "maria").is_err());
         assert!(check_rules("boa-senha-2026", 10, "ana").is_ok());
+        assert!(check_rules("jardim-de-caju-7", 10, "ana").is_ok());
         let g = generate();
+        assert!(!is_common(&g), "{g}");
         assert!(check_rules(&g, 10, "ana").is_ok(), "{g}");
+    }
+
+    #[test]
+    fn common_passwords_are_refused_in_portuguese() {
+        for common in [
+            "senha123",
+            "Senha@123",
+            "brasil2024",
+            "BRASIL-2024",
+            "12345678",
+            "1234567890",
+            "mudar123456",
+            "flamengo2026",
+            "2026palmeiras",
+            "coordenacao123",
+            "admin12345",
+            "qwerty123456",
+            "Q1w2e3r4t5",
+        ] {
+            assert!(is_common(common), "{common}");
+            let msg = check_rules(common, 8, "ana").expect_err(common);
+            assert!(msg.contains("comum demais"), "{common}: {msg}");
+        }
+        for fine in [
+            "boa-senha-2026",
+            "senha-de-teste-2026",
+            "caju7jardim",
+            "brasileiro-azul-12",
+        ] {
+            assert!(!is_common(fine), "{fine}");
+        }
     }
 }

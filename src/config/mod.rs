@@ -11,6 +11,9 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
+pub mod proxy;
+pub use proxy::IpRange;
+
 /// The commented default configuration printed by `sistema-aps config`.
 pub const DEFAULT_CONFIG_TOML: &str = include_str!("default.toml");
 
@@ -47,10 +50,11 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
-    /// Addresses of reverse proxies (Nginx) whose forwarding headers are believed
-    /// (`X-Forwarded-For`, `X-Forwarded-Proto`, `X-Request-Id`). Empty: no header is believed.
+    /// Addresses or CIDR ranges (`10.0.0.0/8`, `fd00::/8`) of reverse proxies (Nginx, an
+    /// ingress) whose forwarding headers are believed (`X-Forwarded-For`,
+    /// `X-Forwarded-Proto`, `X-Request-Id`). Empty: no header is believed.
     #[serde(default = "default_trusted_proxies")]
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub trusted_proxies: Vec<IpRange>,
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     #[serde(default = "default_shutdown_timeout")]
     pub shutdown_timeout_secs: u64,
@@ -65,6 +69,11 @@ pub struct ServerConfig {
     /// cannot hold one open).
     #[serde(default = "default_idle_timeout")]
     pub idle_timeout_secs: u64,
+    /// A request head must arrive whole within this many seconds of its first byte (the
+    /// first one: of the connection's start), else 408 and the connection is closed — a
+    /// client sending its head a byte at a time cannot hold a connection.
+    #[serde(default = "default_header_read_timeout")]
+    pub header_read_timeout_secs: u64,
 }
 
 impl Default for ServerConfig {
@@ -76,14 +85,15 @@ impl Default for ServerConfig {
             max_body_bytes: default_max_body_bytes(),
             max_head_bytes: default_max_head_bytes(),
             idle_timeout_secs: default_idle_timeout(),
+            header_read_timeout_secs: default_header_read_timeout(),
         }
     }
 }
 
-fn default_trusted_proxies() -> Vec<std::net::IpAddr> {
+fn default_trusted_proxies() -> Vec<IpRange> {
     vec![
-        std::net::IpAddr::from([127, 0, 0, 1]),
-        std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
+        IpRange::host(std::net::IpAddr::from([127, 0, 0, 1])),
+        IpRange::host(std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST)),
     ]
 }
 
@@ -101,6 +111,10 @@ fn default_max_head_bytes() -> usize {
 
 fn default_idle_timeout() -> u64 {
     60
+}
+
+fn default_header_read_timeout() -> u64 {
+    10
 }
 
 #[derive(Clone, Deserialize)]
@@ -502,6 +516,12 @@ impl Config {
                 "api.requests_per_minute must be between 1 and 100000".into(),
             ));
         }
+        if config.server.header_read_timeout_secs == 0 || config.server.idle_timeout_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "server.header_read_timeout_secs and server.idle_timeout_secs must be at least 1"
+                    .into(),
+            ));
+        }
         if config.database.max_connections == 0 {
             return Err(ConfigError::Invalid(
                 "database.max_connections must be at least 1".into(),
@@ -565,6 +585,48 @@ mod tests {
             let c = Config::load(Some(Path::new("aps.toml"))).map_err(|e| e.to_string())?;
             assert_eq!(c.server.listen.to_string(), "127.0.0.1:5000");
             assert_eq!(c.demo.citizens, 10);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn trusted_proxies_take_cidr_ranges_and_name_a_bad_one() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "aps.toml",
+                "[server]\nlisten = \"127.0.0.1:4000\"\ntrusted_proxies = [\"10.0.0.0/8\", \"fd00::/8\", \"192.0.2.7\"]\n",
+            )?;
+            let c = Config::load(Some(Path::new("aps.toml"))).map_err(|e| e.to_string())?;
+            let shown: Vec<String> = c
+                .server
+                .trusted_proxies
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            assert_eq!(shown, ["10.0.0.0/8", "fd00::/8", "192.0.2.7"]);
+            jail.create_file(
+                "bad.toml",
+                "[server]\ntrusted_proxies = [\"10.0.0.0/33\"]\n",
+            )?;
+            let err = Config::load(Some(Path::new("bad.toml")))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(err.contains("'10.0.0.0/33'"), "{err}");
+            assert!(err.contains("trusted_proxies"), "{err}");
+            // The environment form (a Kubernetes ConfigMap).
+            jail.set_env(
+                "APS_SERVER__TRUSTED_PROXIES",
+                "[\"10.42.0.0/16\", \"fd00::/8\"]",
+            );
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            let shown: Vec<String> = c
+                .server
+                .trusted_proxies
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            assert_eq!(shown, ["10.42.0.0/16", "fd00::/8"]);
             Ok(())
         });
     }

@@ -7,7 +7,7 @@
 //! dates.
 
 mod csv;
-mod xlsx;
+pub mod xlsx;
 
 pub use self::csv::to_csv;
 pub use self::xlsx::{ExportError, to_xlsx};

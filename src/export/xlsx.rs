@@ -47,7 +47,7 @@ pub fn to_xlsx(t: &Table) -> Result<Vec<u8>, ExportError> {
 
     let mut widths = vec![0usize; columns];
     for (c, h) in t.headers.iter().enumerate() {
-        sheet.write_string_with_format(0, col(c), h, &bold)?;
+        sheet.write_string_with_format(0, col(c), fit_cell(h).as_ref(), &bold)?;
         widths[c] = widths[c].max(h.chars().count());
     }
     for (r, row) in t.rows.iter().enumerate() {
@@ -56,7 +56,8 @@ pub fn to_xlsx(t: &Table) -> Result<Vec<u8>, ExportError> {
         for (c, cell) in row.iter().enumerate() {
             let len = match cell {
                 Cell::Text(s) => {
-                    sheet.write_string(r, col(c), s)?;
+                    let s = fit_cell(s);
+                    sheet.write_string(r, col(c), s.as_ref())?;
                     s.lines().map(|l| l.chars().count()).max().unwrap_or(0)
                 }
                 Cell::Int(n) => {
@@ -84,6 +85,34 @@ pub fn to_xlsx(t: &Table) -> Result<Vec<u8>, ExportError> {
         sheet.autofilter(0, 0, t.rows.len() as u32, col(columns - 1))?;
     }
     Ok(workbook.save_to_buffer()?)
+}
+
+/// Excel's limit on the text of one cell, in UTF-16 code units.
+pub const MAX_CELL_TEXT: usize = 32_767;
+
+/// What ends a cell cut at [`MAX_CELL_TEXT`], so that nobody reads it as the whole value.
+pub const TRUNCATED_MARK: &str =
+    " […] (texto truncado: passa do limite de 32.767 caracteres de uma célula do Excel)";
+
+/// The text as it fits in one cell: unchanged when within Excel's limit, else cut at a
+/// character boundary and marked with [`TRUNCATED_MARK`].
+fn fit_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    let units = |t: &str| t.encode_utf16().count();
+    if units(s) <= MAX_CELL_TEXT {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let budget = MAX_CELL_TEXT - units(TRUNCATED_MARK);
+    let mut used = 0;
+    let mut out = String::with_capacity(budget + TRUNCATED_MARK.len());
+    for ch in s.chars() {
+        if used + ch.len_utf16() > budget {
+            break;
+        }
+        used += ch.len_utf16();
+        out.push(ch);
+    }
+    out.push_str(TRUNCATED_MARK);
+    std::borrow::Cow::Owned(out)
 }
 
 /// Column index; callers have checked `columns <= MAX_COLUMNS`, which fits in a `u16`.
@@ -191,6 +220,45 @@ mod tests {
         // A formula-looking text stays text.
         assert_eq!(range.get((2, 0)), Some(&Data::String("=1+1".into())));
         assert_eq!(range.get((1, 3)).unwrap_or(&Data::Empty), &Data::Empty);
+    }
+
+    #[test]
+    fn text_over_excels_cell_limit_is_cut_and_marked() {
+        // A 40,000-character name (as a PEC may hold), one with characters outside the BMP
+        // (two UTF-16 units each), and one exactly at the limit.
+        let long = "Maria ".repeat(6_667);
+        let astral = "𝔄".repeat(20_000);
+        let exact = "x".repeat(MAX_CELL_TEXT);
+        let t = Table {
+            title: "Hipertensos".into(),
+            headers: vec!["Nome".into()],
+            rows: vec![
+                vec![Cell::Text(long.clone())],
+                vec![Cell::Text(astral)],
+                vec![Cell::Text(exact.clone())],
+            ],
+        };
+        let bytes = to_xlsx(&t).expect("an XLSX, not an error");
+        let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).expect("open");
+        let range = book.worksheet_range("Hipertensos").expect("sheet");
+        let text = |r: u32| match range.get((r as usize, 0)) {
+            Some(Data::String(s)) => s.clone(),
+            other => panic!("row {r}: {other:?}"),
+        };
+        let first = text(1);
+        assert_eq!(first.encode_utf16().count(), MAX_CELL_TEXT);
+        assert!(first.ends_with(TRUNCATED_MARK));
+        assert!(long.starts_with(first.trim_end_matches(TRUNCATED_MARK)));
+        let second = text(2);
+        assert!(second.encode_utf16().count() <= MAX_CELL_TEXT);
+        assert!(second.ends_with(TRUNCATED_MARK));
+        assert!(
+            second
+                .trim_end_matches(TRUNCATED_MARK)
+                .chars()
+                .all(|c| c == '𝔄')
+        );
+        assert_eq!(text(3), exact, "at the limit: unchanged");
     }
 
     #[test]

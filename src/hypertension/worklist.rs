@@ -421,19 +421,34 @@ pub async fn page(
 /// A team that has hypertensive people, for the selector.
 pub type TeamOption = crate::store::hypertension_team::Model;
 
-/// Teams with hypertensive people that the scope reaches, by name (from the per-team totals
-/// of the read model).
+/// Teams with hypertensive people that the scope reaches, by name. `people` is what the
+/// user sees of the team: the team's total from the read model when the scope holds the
+/// whole team, else (an ACS) the people of their own micro-areas only — the same number
+/// the list shows for that team.
 pub async fn teams(db: &DatabaseConnection, scope: &Scope) -> Result<Vec<TeamOption>, DbErr> {
     use crate::store::hypertension_team::{Column as TeamColumn, Entity as Team};
+    use sea_orm::PaginatorTrait;
     let all = Team::find()
         .order_by(TeamColumn::NoEquipe, Order::Asc)
         .order_by(TeamColumn::NuIne, Order::Asc)
         .all(db)
         .await?;
-    Ok(all
-        .into_iter()
-        .filter(|t| scope.allows_team(&t.nu_ine, t.nu_cnes.as_deref()))
-        .collect())
+    let mut reached = Vec::new();
+    for mut t in all {
+        if !scope.allows_team(&t.nu_ine, t.nu_cnes.as_deref()) {
+            continue;
+        }
+        if let Some(areas) = scope.micro_areas_of(&t.nu_ine, t.nu_cnes.as_deref()) {
+            let seen = summary::Entity::find()
+                .filter(Column::NuIne.eq(t.nu_ine.as_str()))
+                .filter(Column::MicroArea.is_in(areas))
+                .count(db)
+                .await?;
+            t.people = i64::try_from(seen).unwrap_or(i64::MAX);
+        }
+        reached.push(t);
+    }
+    Ok(reached)
 }
 
 #[derive(Debug, FromQueryResult)]

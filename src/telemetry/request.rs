@@ -15,7 +15,7 @@
 //! middleware, calls [`record_user_id`] once it knows who is asking, and every later event of
 //! the request (including the closing one) carries `user.id`.
 
-use std::net::IpAddr;
+use crate::config::IpRange;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -97,13 +97,13 @@ pub fn record_user_id(id: impl std::fmt::Display) {
 /// Put it outermost so it times everything and stamps every response.
 #[derive(Clone)]
 pub struct RequestTelemetry {
-    trusted_proxies: Arc<[IpAddr]>,
+    trusted_proxies: Arc<[IpRange]>,
 }
 
 impl RequestTelemetry {
-    pub fn new(trusted_proxies: &[IpAddr]) -> Self {
+    pub fn new(trusted_proxies: &[IpRange]) -> Self {
         Self {
-            trusted_proxies: trusted_proxies.iter().map(|ip| ip.to_canonical()).collect(),
+            trusted_proxies: trusted_proxies.into(),
         }
     }
 }
@@ -121,7 +121,7 @@ impl<E: Endpoint> Middleware<E> for RequestTelemetry {
 
 pub struct RequestTelemetryEndpoint<E> {
     inner: E,
-    trusted_proxies: Arc<[IpAddr]>,
+    trusted_proxies: Arc<[IpRange]>,
 }
 
 impl<E> RequestTelemetryEndpoint<E> {
@@ -129,7 +129,7 @@ impl<E> RequestTelemetryEndpoint<E> {
         let from_proxy = req
             .remote_addr()
             .as_socket_addr()
-            .is_some_and(|a| self.trusted_proxies.contains(&a.ip().to_canonical()));
+            .is_some_and(|a| crate::config::proxy::is_trusted(&self.trusted_proxies, &a.ip()));
         from_proxy
             .then(|| req.headers().get(REQUEST_ID_HEADER))
             .flatten()

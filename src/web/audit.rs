@@ -146,6 +146,38 @@ fn local(state: &AppState, at: chrono::DateTime<chrono::Utc>) -> String {
         .to_string()
 }
 
+/// Query keys whose values a person typed: a name, CPF or CNS searched for (`busca`), a
+/// person looked up in the trail (`pessoa`).
+const TYPED_KEYS: &[&str] = &["busca", "pessoa"];
+
+/// What stands in the lists for a typed value.
+pub const MASK: &str = "•••";
+
+/// The filters of a row as lists show them: what a person typed in a search (`busca`,
+/// `pessoa`) is masked, the rest kept as recorded; `true` when something was masked. The
+/// auditor sees the value by opening the row ([`row`]), which is audited.
+pub fn masked_filters(filters: &str) -> (String, bool) {
+    let mut masked = false;
+    let parts: Vec<String> = filters
+        .split('&')
+        .map(|part| match part.split_once('=') {
+            Some((k, v)) if !v.is_empty() && TYPED_KEYS.iter().any(|t| decoded(k) == *t) => {
+                masked = true;
+                format!("{k}={MASK}")
+            }
+            _ => part.to_string(),
+        })
+        .collect();
+    (parts.join("&"), masked)
+}
+
+fn decoded(k: &str) -> String {
+    url::form_urlencoded::parse(k.as_bytes())
+        .next()
+        .map(|(k, _)| k.into_owned())
+        .unwrap_or_default()
+}
+
 fn action_label(key: &str) -> &str {
     Action::from_key(key).map(|a| a.label()).unwrap_or(key)
 }
@@ -216,13 +248,20 @@ pub async fn trail(
                         tbody {
                             @for r in &rows {
                                 tr {
-                                    td { (local(state, r.at)) span class="patient-meta" { "nº " (r.id) } }
+                                    td { (local(state, r.at)) span class="patient-meta" { a href=(paths::audit_row(r.id)) title="Abrir o registro completo (a abertura fica registrada)" { "nº " (r.id) } } }
                                     td {
                                         (r.username.clone().unwrap_or_else(|| "—".into())) span class="patient-meta" { (r.role.clone().unwrap_or_default()) }
                                         @if let Some(t) = r.token_id { span class="patient-meta audit-token" { "pela API, token nº " (t) } }
                                     }
                                     td { (action_label(&r.action)) }
-                                    td { (r.resource) @if let Some(f) = &r.filters { span class="patient-meta" { (f) } } }
+                                    td {
+                                        (r.resource)
+                                        @if let Some(f) = &r.filters {
+                                            @let (shown, hidden) = masked_filters(f);
+                                            span class="patient-meta audit-filters" { (shown) }
+                                            @if hidden { a class="patient-meta audit-open" href=(paths::audit_row(r.id)) { "ver o que foi digitado" } }
+                                        }
+                                    }
                                     td class="num" {
                                         (r.person_count)
                                         @if let Some(ids) = &r.person_ids { span class="patient-meta" title=(ids) { (ids.chars().take(60).collect::<String>()) @if ids.len() > 60 { "…" } } }
@@ -287,7 +326,10 @@ pub async fn csv(
             r.role.clone().unwrap_or_default(),
             r.action.clone(),
             r.resource.clone(),
-            r.filters.clone().unwrap_or_default(),
+            r.filters
+                .as_deref()
+                .map(|f| masked_filters(f).0)
+                .unwrap_or_default(),
             r.person_ids.clone().unwrap_or_default(),
             r.person_count.to_string(),
             r.client_addr.clone().unwrap_or_default(),
@@ -311,4 +353,113 @@ pub async fn csv(
         )
         .with_header(header::CACHE_CONTROL, "no-store")
         .into_response())
+}
+
+/// One audit row in full, what was typed in a search included. Opening it is itself a row of
+/// the trail (who opened which row, with the persons it names).
+#[handler]
+pub async fn row(
+    client: Client,
+    Auth(user): Auth,
+    Data(state): Data<&AppState>,
+    poem::web::Path(id): poem::web::Path<String>,
+) -> Result<Markup, WebError> {
+    require_auditor(&user)?;
+    let id: i64 = id
+        .parse()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(WebError::NotFound)?;
+    let r = crate::store::audit_log::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let persons: Vec<i64> = r
+        .person_ids
+        .as_deref()
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    audit::record(
+        &state.db,
+        Event {
+            user: Some(&user),
+            action: Action::AuditView,
+            resource: paths::audit_row(id),
+            filters: None,
+            person_count: persons.len() as u64,
+            persons,
+            origin: client.origin(),
+        },
+    )
+    .await?;
+    let typed: Vec<(String, String)> = r
+        .filters
+        .as_deref()
+        .map(|f| {
+            url::form_urlencoded::parse(f.as_bytes())
+                .filter(|(k, v)| !v.is_empty() && TYPED_KEYS.contains(&k.as_ref()))
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let footer = state.footer(Some(&user)).await;
+    let field = |label: &'static str, value: String| html! { tr { th scope="row" { (label) } td { (value) } } };
+    Ok(layout::page(
+        "Registro de auditoria",
+        None,
+        &footer,
+        html! {
+            div class="page-head" {
+                h1 { "Registro de auditoria nº " (r.id) }
+                p class="lead" { "O registro completo. Esta abertura ficou registrada na trilha em seu nome." }
+                p { a class="button button-secondary" href=(paths::AUDIT) { "Voltar à trilha" } }
+            }
+            table class="worklist audit-row" {
+                tbody {
+                    (field("Quando", local(state, r.at)))
+                    (field("Usuário", r.username.clone().unwrap_or_else(|| "—".into())))
+                    (field("Perfil", r.role.clone().unwrap_or_default()))
+                    (field("Ação", action_label(&r.action).to_string()))
+                    (field("Recurso", r.resource.clone()))
+                    (field("Filtros", r.filters.clone().unwrap_or_default()))
+                    @for (k, v) in &typed {
+                        tr class="audit-typed" { th scope="row" { "Digitado em " (k) } td { (v) } }
+                    }
+                    (field("Pessoas", format!("{} ({})", r.person_count, r.person_ids.clone().unwrap_or_default())))
+                    (field("Origem", r.client_addr.clone().unwrap_or_default()))
+                    (field("Request id", r.request_id.clone().unwrap_or_default()))
+                    (field("Token da API", r.token_id.map(|t| format!("nº {t}")).unwrap_or_else(|| "—".into())))
+                    (field("Hash", r.hash.clone()))
+                }
+            }
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_searches_are_masked_and_the_rest_kept() {
+        assert_eq!(
+            masked_filters("equipe=0000000001&busca=MARIA+DA+PENHA&situacao=controlada"),
+            (
+                "equipe=0000000001&busca=•••&situacao=controlada".to_string(),
+                true
+            )
+        );
+        assert_eq!(
+            masked_filters("usuario=ana&pessoa=898001234567891"),
+            ("usuario=ana&pessoa=•••".to_string(), true)
+        );
+        assert_eq!(masked_filters("equipe=1"), ("equipe=1".to_string(), false));
+        assert_eq!(masked_filters("busca="), ("busca=".to_string(), false));
+        assert_eq!(
+            masked_filters("acs no time 1; recusado"),
+            ("acs no time 1; recusado".to_string(), false)
+        );
+    }
 }

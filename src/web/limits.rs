@@ -73,3 +73,253 @@ pub async fn cap_body<E: Endpoint>(
     }
     next.call(req).await.map(IntoResponse::into_response)
 }
+
+/// Wraps the web listener so that every connection gets [`HeadTimeout`]: a request head must
+/// arrive whole within `timeout` of its first byte (or of the connection's start), else the
+/// connection is answered 408 and closed. hyper has such a timer (`header_read_timeout`), but
+/// poem's `Server` builds hyper's connection without a timer, so it never runs; without it a
+/// client sending its head a byte at a time keeps the connection (and a slot) forever, since
+/// every byte resets the idle timeout.
+pub struct HeadTimeoutAcceptor<A> {
+    inner: A,
+    timeout: std::time::Duration,
+}
+
+impl<A> HeadTimeoutAcceptor<A> {
+    pub fn new(inner: A, timeout: std::time::Duration) -> Self {
+        Self { inner, timeout }
+    }
+}
+
+impl<A: poem::listener::Acceptor> poem::listener::Acceptor for HeadTimeoutAcceptor<A>
+where
+    A::Io: Unpin,
+{
+    type Io = HeadTimeout<A::Io>;
+
+    fn local_addr(&self) -> Vec<poem::web::LocalAddr> {
+        self.inner.local_addr()
+    }
+
+    async fn accept(
+        &mut self,
+    ) -> std::io::Result<(
+        Self::Io,
+        poem::web::LocalAddr,
+        poem::web::RemoteAddr,
+        poem::http::uri::Scheme,
+    )> {
+        let (io, local, remote, scheme) = self.inner.accept().await?;
+        Ok((HeadTimeout::new(io, self.timeout), local, remote, scheme))
+    }
+}
+
+/// Where a connection is in its exchange, as far as the head timer cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Between a response and the next request: the idle timeout applies, not this one.
+    Waiting,
+    /// Receiving a head: the timer runs; the last bytes seen, to find the blank line.
+    Head([u8; 3]),
+    /// The head is in; the handler runs and answers (a body may be read).
+    Request,
+    /// HTTP/2 (the client's preface): no HTTP/1 heads to time.
+    Off,
+}
+
+/// The answer to a head that did not arrive in time.
+const TIMED_OUT_ANSWER: &[u8] = b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\ncontent-length: 75\r\n\r\nTempo esgotado: a requisi\xc3\xa7\xc3\xa3o n\xc3\xa3o chegou inteira a tempo. Tente de novo.\n";
+
+/// One connection under the head timer of [`HeadTimeoutAcceptor`].
+pub struct HeadTimeout<T> {
+    inner: T,
+    timeout: std::time::Duration,
+    phase: Phase,
+    deadline: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+    expired: bool,
+    seen: usize,
+}
+
+impl<T> HeadTimeout<T> {
+    fn new(inner: T, timeout: std::time::Duration) -> Self {
+        // The first head is timed from the connection's start: opening connections and
+        // sending nothing holds them no longer than a slow head would.
+        Self {
+            inner,
+            timeout,
+            phase: Phase::Head([0; 3]),
+            deadline: Some(Box::pin(tokio::time::sleep(timeout))),
+            expired: false,
+            seen: 0,
+        }
+    }
+
+    /// Follows the bytes read: a head starts with the first byte after a response and ends
+    /// at its blank line (`\r\n\r\n`, or `\n\n`, which parsers accept too).
+    fn saw(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        if self.seen == 0 && bytes.starts_with(b"PRI * HTTP/2.0") {
+            self.phase = Phase::Off;
+            self.deadline = None;
+        }
+        self.seen = self.seen.saturating_add(bytes.len());
+        if self.phase == Phase::Waiting {
+            self.phase = Phase::Head([0; 3]);
+            self.deadline = Some(Box::pin(tokio::time::sleep(self.timeout)));
+        }
+        let Phase::Head(mut last) = self.phase else {
+            return;
+        };
+        for &b in bytes {
+            if b == b'\n' && (last[2] == b'\n' || (last[2] == b'\r' && last[1] == b'\n')) {
+                self.phase = Phase::Request;
+                self.deadline = None;
+                return;
+            }
+            last = [last[1], last[2], b];
+        }
+        self.phase = Phase::Head(last);
+    }
+
+    /// A response is being written: the next bytes read start a new head.
+    fn answering(&mut self) {
+        if matches!(self.phase, Phase::Request | Phase::Head(_)) {
+            self.phase = Phase::Waiting;
+            self.deadline = None;
+        }
+    }
+}
+
+fn head_timed_out() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::TimedOut,
+        "request head not received within server.header_read_timeout_secs",
+    )
+}
+
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin> tokio::io::AsyncRead
+    for HeadTimeout<T>
+{
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        use std::future::Future;
+        use std::task::Poll;
+        let this = self.get_mut();
+        if this.expired {
+            return Poll::Ready(Err(head_timed_out()));
+        }
+        let before = buf.filled().len();
+        match std::pin::Pin::new(&mut this.inner).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) => {
+                let filled = buf.filled();
+                let new = filled.get(before..).unwrap_or_default();
+                this.saw(new);
+                Poll::Ready(Ok(()))
+            }
+            Poll::Pending => {
+                let Some(deadline) = this.deadline.as_mut() else {
+                    return Poll::Pending;
+                };
+                if deadline.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                this.expired = true;
+                this.deadline = None;
+                tracing::warn!(
+                    bytes_received = this.seen,
+                    "request head not received in time; connection closed"
+                );
+                // Best effort: the socket's buffer takes these few bytes at once, or the
+                // client is not reading and gets the close alone.
+                let _ = std::pin::Pin::new(&mut this.inner).poll_write(cx, TIMED_OUT_ANSWER);
+                Poll::Ready(Err(head_timed_out()))
+            }
+            other => other,
+        }
+    }
+}
+
+impl<T: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for HeadTimeout<T> {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        this.answering();
+        std::pin::Pin::new(&mut this.inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        this.answering();
+        std::pin::Pin::new(&mut this.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_timed_out_answer_declares_its_length() {
+        let text = std::str::from_utf8(TIMED_OUT_ANSWER).expect("utf-8");
+        let (head, body) = text.split_once("\r\n\r\n").expect("head and body");
+        assert!(
+            head.contains(&format!("content-length: {}", body.len())),
+            "{}",
+            body.len()
+        );
+    }
+
+    #[tokio::test]
+    async fn heads_are_followed_across_reads_and_responses() {
+        let mut t = HeadTimeout::new(tokio::io::empty(), std::time::Duration::from_secs(5));
+        assert_eq!(t.phase, Phase::Head([0; 3]));
+        t.saw(b"GET / HTTP/1.1\r\nHost: x\r");
+        assert!(matches!(t.phase, Phase::Head(_)));
+        t.saw(b"\n\r");
+        assert!(matches!(t.phase, Phase::Head(_)));
+        t.saw(b"\nbody");
+        assert_eq!(t.phase, Phase::Request);
+        assert!(t.deadline.is_none());
+        t.answering();
+        assert_eq!(t.phase, Phase::Waiting);
+        t.saw(b"G");
+        assert!(matches!(t.phase, Phase::Head(_)));
+        assert!(t.deadline.is_some());
+        t.saw(b"ET / HTTP/1.1\n\n");
+        assert_eq!(t.phase, Phase::Request);
+        let mut h2 = HeadTimeout::new(tokio::io::empty(), std::time::Duration::from_secs(5));
+        h2.saw(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+        assert_eq!(h2.phase, Phase::Off);
+        assert!(h2.deadline.is_none());
+    }
+}

@@ -58,6 +58,14 @@ pub async fn login_page(req: &Request, client: Client) -> Response {
     render_login(None, "", &back, client.tls, StatusCode::OK)
 }
 
+/// The one answer to refused credentials, whatever the reason (unknown user, wrong password,
+/// locked account).
+fn refused_message(lockout_minutes: u32) -> String {
+    format!(
+        "Usuário ou senha inválidos. Depois de várias tentativas erradas seguidas a conta fica bloqueada por {lockout_minutes} min; se não lembra a senha, peça ao administrador."
+    )
+}
+
 fn render_login(
     message: Option<&str>,
     login: &str,
@@ -185,26 +193,21 @@ pub async fn submit(
             }
             Ok(resp)
         }
-        Err(LoginError::Locked(until)) => {
-            tracing::warn!(client_addr = %client.addr, reason = "locked", "login failed");
-            crate::telemetry::metrics::record_login_failure();
-            let local = until.with_timezone(&state.config.time_zone).format("%H:%M");
-            Ok(render_login(
-                Some(&format!(
-                    "Conta bloqueada por tentativas inválidas até {local}. Tente de novo depois ou peça ao administrador."
-                )),
-                &login,
-                &back,
-                client.tls,
-                StatusCode::UNAUTHORIZED,
-            ))
-        }
-        Err(LoginError::Invalid) => {
+        // A locked account, an unknown user and a wrong password get the same status and the
+        // same page (and each ran one Argon2 verification): the answer does not tell an
+        // attacker which accounts exist or which one they just locked. The log line keeps
+        // the reason for fail2ban and the operator.
+        Err(e @ (LoginError::Locked(_) | LoginError::Invalid)) => {
+            let reason = if matches!(e, LoginError::Locked(_)) {
+                "locked"
+            } else {
+                "invalid_credentials"
+            };
             // One parseable line per failure, for fail2ban; never the password.
-            tracing::warn!(client_addr = %client.addr, reason = "invalid_credentials", "login failed");
+            tracing::warn!(client_addr = %client.addr, reason, "login failed");
             crate::telemetry::metrics::record_login_failure();
             Ok(render_login(
-                Some("Usuário ou senha inválidos."),
+                Some(&refused_message(state.config.auth.lockout_minutes)),
                 &login,
                 &back,
                 client.tls,

@@ -135,6 +135,7 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = poem::Response> {
         .at(paths::AUDIT, get(audit::trail))
         .nest("/api", crate::api::routes())
         .at(paths::AUDIT_CSV, get(audit::csv))
+        .at("/auditoria/registros/:id", get(audit::row))
         .at(paths::HEALTH, get(health::health))
         .at(paths::READY, get(health::ready))
         .at("/assets/*path", get(assets::serve))

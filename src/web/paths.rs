@@ -14,6 +14,12 @@ pub const ADMIN_TOKENS: &str = "/admin/tokens";
 pub const MY_TOKENS: &str = "/tokens";
 pub const AUDIT: &str = "/auditoria";
 pub const AUDIT_CSV: &str = "/auditoria.csv";
+
+/// `/auditoria/registros/{id}`: one audit row in full (what was typed in a search included);
+/// opening it is audited.
+pub fn audit_row(id: i64) -> String {
+    format!("{AUDIT}/registros/{id}")
+}
 pub const HYPERTENSION_CSV: &str = "/hipertensos/exportar.csv";
 pub const HYPERTENSION_XLSX: &str = "/hipertensos/exportar.xlsx";
 pub const HYPERTENSION_PRESCRIPTIONS: &str = "/hipertensos/receitas.pdf";

@@ -51,21 +51,23 @@ fn state(req: &Request) -> Result<&AppState, WebError> {
 
 pub fn client(req: &Request) -> Client {
     let peer: Option<IpAddr> = req.remote_addr().as_socket_addr().map(|a| a.ip());
-    let trusted = match (peer, req.data::<AppState>()) {
-        (Some(ip), Some(st)) => st.config.server.trusted_proxies.contains(&ip),
-        _ => false,
-    };
+    let proxies = req
+        .data::<AppState>()
+        .map(|st| st.config.server.trusted_proxies.as_slice())
+        .unwrap_or_default();
+    let trusted = peer.is_some_and(|ip| crate::config::proxy::is_trusted(proxies, &ip));
     let header = |name: &str| {
         req.headers()
             .get(name)
             .and_then(|v| v.to_str().ok())
             .map(str::trim)
     };
+    // The right-most address that is not a trusted proxy (an ingress appends to what the
+    // client sent; the client's own entries are never believed).
     let forwarded = trusted
         .then(|| header("x-forwarded-for"))
         .flatten()
-        .and_then(|v| v.split(',').next())
-        .and_then(|v| v.trim().parse::<IpAddr>().ok());
+        .and_then(|v| crate::config::proxy::client_from_forwarded(proxies, v));
     let addr = forwarded
         .or(peer)
         .map(|ip| ip.to_string())

@@ -963,3 +963,112 @@ async fn a_token_of_a_user_with_a_provisional_password_is_refused() {
         "{p}"
     );
 }
+
+/// An ACS saw their own rows but the team's count beside the team (selector, `/equipes`,
+/// the C5 summary's team): every number they see now counts their micro-area, as the rows
+/// do; a nurse of the same team keeps the team's.
+#[tokio::test]
+async fn an_acs_counts_their_own_micro_area_everywhere() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        {
+            let mut f = Fixture::new(&app).await;
+            f.person(&Person::new(1, "ANA MICROAREA 01", TEAM_A, "01"))
+                .await;
+            f.person(&Person::new(2, "BIA MICROAREA 02", TEAM_A, "02"))
+                .await;
+            f.person(&Person::new(4, "DORA MICROAREA 02", TEAM_A, "02"))
+                .await;
+            f.person(&Person::new(3, "CAIO OUTRA EQUIPE", TEAM_B, "01"))
+                .await;
+        }
+        app.refresh().await;
+        let acs_a = assignment(Role::Acs, None, Some(TEAM_A), Some("01"));
+        let nurse_a = assignment(Role::Professional, None, Some(TEAM_A), None);
+        let acs_token = user_with_token(&app, "acs.conta", acs_a).await;
+        let nurse_token = user_with_token(&app, "enf.conta", nurse_a).await;
+        let acs = app.login("acs.conta", PASSWORD).await;
+        let nurse = app.login("enf.conta", PASSWORD).await;
+
+        for (who, token, session, expected) in [
+            ("ACS", &acs_token, &acs, 1u64),
+            ("enfermeira", &nurse_token, &nurse, 3u64),
+        ] {
+            // The rows.
+            let page = json(
+                api(
+                    &app,
+                    token,
+                    &format!("/api/v1/hipertensos?equipe={TEAM_A}&per_page=100"),
+                )
+                .await,
+            )
+            .await;
+            let rows = names(&page).len() as u64;
+            assert_eq!(rows, expected, "{backend:?} {who}: rows");
+            assert_eq!(page["total"], rows, "{backend:?} {who}");
+            assert_eq!(page["contadores"]["total"], rows, "{backend:?} {who}");
+            // The API's team list and the C5 summary of the team.
+            let teams = json(api(&app, token, "/api/v1/equipes").await).await;
+            let team = teams
+                .as_array()
+                .expect("array")
+                .iter()
+                .find(|t| t["ine"] == TEAM_A)
+                .cloned()
+                .expect("team A listed");
+            assert_eq!(team["pessoas"], rows, "{backend:?} {who}: /equipes");
+            let c5 = json(api(&app, token, &format!("/api/v1/equipes/{TEAM_A}/c5")).await).await;
+            assert_eq!(
+                c5["equipe"]["pessoas"], rows,
+                "{backend:?} {who}: c5 equipe"
+            );
+            assert_eq!(
+                c5["resultado"]["pessoas"], rows,
+                "{backend:?} {who}: c5 resultado"
+            );
+            assert_eq!(
+                c5["controle"]["total"], rows,
+                "{backend:?} {who}: c5 controle"
+            );
+            // The page: the team selector's count and the tab counter.
+            let page = body(
+                app.get_as(session, &format!("/hipertensos?equipe={TEAM_A}"))
+                    .await,
+            )
+            .await;
+            let doc = html(&page);
+            let option = select(&doc, &format!("select#equipe option[value=\"{TEAM_A}\"]"))
+                .first()
+                .map(text_of)
+                .expect("team option");
+            assert!(
+                option.ends_with(&format!("({rows})")),
+                "{backend:?} {who}: {option}"
+            );
+            let counter = select(&doc, ".counters .counter .counter-value")
+                .first()
+                .map(text_of)
+                .expect("counter");
+            assert_eq!(counter, rows.to_string(), "{backend:?} {who}: tab counter");
+            // The team summary page's count of hypertensive people.
+            let page = body(
+                app.get_as(session, &format!("/hipertensos/equipe?equipe={TEAM_A}"))
+                    .await,
+            )
+            .await;
+            let doc = html(&page);
+            let people = select(&doc, ".counters .counter")
+                .iter()
+                .find(|c| text_of(c).contains("Hipertensos"))
+                .and_then(|c| select_in(c, ".counter-value"))
+                .expect("people counter");
+            assert_eq!(people, rows.to_string(), "{backend:?} {who}: team summary");
+        }
+    }
+}
+
+fn select_in(el: &scraper::ElementRef, css: &str) -> Option<String> {
+    let sel = scraper::Selector::parse(css).expect("selector");
+    el.select(&sel).next().map(|e| text_of(&e))
+}

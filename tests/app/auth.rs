@@ -5,7 +5,7 @@ use poem::http::StatusCode;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
 };
-use sistema_aps::auth::Role;
+use sistema_aps::auth::{Role, password};
 use sistema_aps::store::{app_user, audit_log, user_session};
 
 use crate::fixture::{Fixture, Person, TEAM_A, TEAM_B};
@@ -338,10 +338,14 @@ async fn lockout_after_n_failures_and_release_after_the_lockout_time() {
                 .await
                 .assert_status(StatusCode::UNAUTHORIZED);
         }
-        // Locked: even the right password is refused now.
-        let resp = app.try_login("alvo", PASSWORD).await;
+        // Locked: even the right password is refused now, without being checked.
+        let (resp, argon2) = password::count_verifications(app.try_login("alvo", PASSWORD)).await;
         resp.assert_status(StatusCode::UNAUTHORIZED);
-        assert!(body(resp).await.contains("bloqueada"), "{backend:?}");
+        assert_eq!(
+            argon2,
+            password::Verifications { real: 0, dummy: 1 },
+            "{backend:?}"
+        );
         // Time passes (the lock ends in the past).
         app_user::ActiveModel {
             id: Set(id),
@@ -863,35 +867,55 @@ async fn parallel_wrong_passwords_check_exactly_the_budget_and_lock() {
         for i in 0..PARALLEL {
             let app = app.clone();
             set.spawn(async move {
-                let resp = app
-                    .try_login("alvo.paralelo", &format!("senha-errada-{i}"))
-                    .await;
+                let (resp, argon2) = password::count_verifications(
+                    app.try_login("alvo.paralelo", &format!("senha-errada-{i}")),
+                )
+                .await;
                 let status = resp.0.status();
-                (status, body(resp).await)
+                (status, login_answer(resp).await, argon2)
             });
         }
         let mut answers = Vec::new();
         while let Some(a) = set.join_next().await {
             answers.push(a.expect("attempt task"));
         }
-        let statuses: Vec<u16> = answers.iter().map(|(s, _)| s.as_u16()).collect();
-        assert!(
-            statuses.iter().all(|s| *s == 401) && statuses.len() == PARALLEL,
-            "{backend:?} {statuses:?}"
+        let statuses: Vec<u16> = answers.iter().map(|(s, _, _)| s.as_u16()).collect();
+        assert_eq!(statuses, vec![401; PARALLEL], "{backend:?}");
+        // Checked against the account's hash: exactly the budget; the rest were refused
+        // unchecked (each still paid one dummy verification, so they look the same).
+        let checked: u32 = answers.iter().map(|(_, _, v)| v.real).sum();
+        let unchecked: u32 = answers.iter().map(|(_, _, v)| v.dummy).sum();
+        eprintln!(
+            "{backend:?}: {PARALLEL} parallel wrong passwords, max_failed_logins = {n}: \
+             {checked} checked against the hash, {unchecked} refused unchecked"
         );
-        let checked = answers
-            .iter()
-            .filter(|(_, b)| b.contains("Usuário ou senha inválidos."))
-            .count();
-        let refused = answers
-            .iter()
-            .filter(|(_, b)| b.contains("Conta bloqueada"))
-            .count();
-        assert_eq!(checked, n, "{backend:?}: checked exactly max_failed_logins");
-        assert_eq!(refused, PARALLEL - n, "{backend:?}");
-        let resp = app.try_login("alvo.paralelo", PASSWORD).await;
+        assert_eq!(
+            checked as usize, n,
+            "{backend:?}: checked exactly max_failed_logins"
+        );
+        assert_eq!(unchecked as usize, PARALLEL - n, "{backend:?}");
+        assert_eq!(
+            answers
+                .iter()
+                .map(|(_, _, v)| v.total())
+                .collect::<Vec<_>>(),
+            vec![1; PARALLEL],
+            "{backend:?}: one Argon2 verification per attempt"
+        );
+        // The same page for a checked and an unchecked refusal.
+        let first = &answers[0].1;
+        assert_eq!(
+            answers.iter().filter(|(_, b, _)| b == first).count(),
+            PARALLEL,
+            "{backend:?}"
+        );
+        let (resp, argon2) =
+            password::count_verifications(app.try_login("alvo.paralelo", PASSWORD)).await;
         resp.assert_status(StatusCode::UNAUTHORIZED);
-        assert!(body(resp).await.contains("bloqueada"), "{backend:?}");
+        assert_eq!(
+            argon2.real, 0,
+            "{backend:?}: locked, the right password is not checked"
+        );
         let u = app_user::Entity::find_by_id(id)
             .one(app.conn())
             .await
@@ -902,6 +926,141 @@ async fn parallel_wrong_passwords_check_exactly_the_budget_and_lock() {
             "{backend:?}"
         );
     }
+}
+
+/// The sign-in page of a refusal with what differs between two requests anyway (the form's
+/// CSRF token and the echoed user name) blanked.
+async fn login_answer(resp: poem::test::TestResponse) -> String {
+    let page = body(resp).await;
+    let doc = html(&page);
+    let csrf = select(&doc, "input[name=csrf]")
+        .first()
+        .and_then(|e| e.value().attr("value").map(String::from))
+        .expect("csrf field");
+    let login = select(&doc, "input[name=usuario]")
+        .first()
+        .and_then(|e| e.value().attr("value").map(String::from))
+        .expect("login field");
+    assert!(!csrf.is_empty() && !login.is_empty(), "{page}");
+    page.replace(&csrf, "CSRF").replace(&login, "LOGIN")
+}
+
+/// An unknown user, a wrong password and a locked account get the same status and the same
+/// page, and each costs one Argon2 verification (the unknown user and the locked account
+/// against a dummy hash): nothing tells which accounts exist or which one is locked.
+#[tokio::test]
+async fn unknown_user_wrong_password_and_locked_account_answer_alike() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        app.create_user(
+            "alvo.igual",
+            vec![assignment(Role::Auditor, None, None, None)],
+        )
+        .await;
+        app.create_user(
+            "outro.igual",
+            vec![assignment(Role::Auditor, None, None, None)],
+        )
+        .await;
+        for i in 0..app.state.config.auth.max_failed_logins {
+            app.try_login("alvo.igual", &format!("errada-{i}-abc"))
+                .await
+                .assert_status(StatusCode::UNAUTHORIZED);
+        }
+        let mut answers = Vec::new();
+        for (login, pw) in [
+            ("ninguem.igual", PASSWORD),
+            ("alvo.igual", PASSWORD),
+            ("outro.igual", "errada-de-novo-9"),
+        ] {
+            let (resp, argon2) = password::count_verifications(app.try_login(login, pw)).await;
+            let status = resp.0.status();
+            answers.push((login, status, login_answer(resp).await, argon2));
+        }
+        for (login, status, page, argon2) in &answers {
+            assert_eq!(*status, StatusCode::UNAUTHORIZED, "{backend:?} {login}");
+            assert_eq!(
+                page, &answers[2].2,
+                "{backend:?}: {login} answers like a wrong password"
+            );
+            assert_eq!(argon2.total(), 1, "{backend:?} {login}");
+        }
+        assert!(
+            answers[2].2.contains("Usuário ou senha inválidos."),
+            "{}",
+            answers[2].2
+        );
+        assert_eq!(answers[0].3, password::Verifications { real: 0, dummy: 1 });
+        assert_eq!(answers[1].3, password::Verifications { real: 0, dummy: 1 });
+        assert_eq!(answers[2].3, password::Verifications { real: 1, dummy: 0 });
+    }
+}
+
+/// A common password ("brasil2024", "senha12345") is refused when a user changes theirs and
+/// when an account is created, with a Portuguese message; nothing changes.
+#[tokio::test]
+async fn common_passwords_are_refused_on_change_and_creation() {
+    let app = TestApp::start(backends()[0], Start::default()).await;
+    app.create_user(
+        "comum.senha",
+        vec![assignment(Role::Auditor, None, None, None)],
+    )
+    .await;
+    let s = app.login("comum.senha", PASSWORD).await;
+    for common in ["brasil2024", "Senha@12345", "coordenacao123"] {
+        let resp = app
+            .post_as(
+                &s,
+                "/senha",
+                &[
+                    ("atual", PASSWORD),
+                    ("nova", common),
+                    ("confirmacao", common),
+                ],
+                true,
+            )
+            .await;
+        resp.assert_status(StatusCode::BAD_REQUEST);
+        let page = body(resp).await;
+        let doc = html(&page);
+        // The form's own alert (a catalogue banner may come first on this bare database).
+        let alerts: Vec<String> = select(&doc, "[role=alert]").iter().map(text_of).collect();
+        assert!(
+            alerts.iter().any(|a| a.trim()
+                == "Essa senha é comum demais e está entre as primeiras que um invasor tenta. Escolha outra, por exemplo três palavras e um número."),
+            "{common}: {alerts:?}"
+        );
+    }
+    // The password stayed as it was.
+    app.try_login("comum.senha", "brasil2024")
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    app.login("comum.senha", PASSWORD).await;
+    // `user add` and the admin pages create accounts through users::create.
+    let err = sistema_aps::auth::users::create(
+        app.conn(),
+        &app.state.config.auth,
+        sistema_aps::auth::users::NewUser {
+            username: "novo.comum".into(),
+            full_name: "Usuário Novo".into(),
+            cpf: None,
+            profession: None,
+            assignments: vec![assignment(Role::Auditor, None, None, None)],
+        },
+        "senha12345",
+        true,
+    )
+    .await
+    .expect_err("a common password");
+    assert!(err.to_string().contains("comum demais"), "{err}");
+    assert_eq!(
+        app_user::Entity::find()
+            .filter(app_user::Column::Username.eq("novo.comum"))
+            .count(app.conn())
+            .await
+            .expect("count"),
+        0
+    );
 }
 
 /// Parallel failures from one address are all counted (no lost update, no 500 on the
@@ -1100,5 +1259,109 @@ async fn a_truncated_and_rehashed_chain_fails_against_its_anchor() {
             }
             other => panic!("{backend:?}: {other:?}"),
         }
+    }
+}
+
+/// What a clinician typed in a search (a CPF, a name) is masked in the auditor's list and CSV;
+/// the auditor sees it by opening that row, and the opening is itself a row of the trail.
+#[tokio::test]
+async fn typed_searches_are_masked_for_the_auditor_until_the_row_is_opened() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        territory(&app).await;
+        const CPF: &str = "52998224725";
+        const NAME: &str = "Zefinha Quaresma";
+        app.get(&format!("/hipertensos?busca={CPF}"))
+            .await
+            .assert_status_is_ok();
+        app.get(&format!("/hipertensos?busca={}", urlencode(NAME)))
+            .await
+            .assert_status_is_ok();
+        let searched: Vec<audit_log::Model> = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("view_list"))
+            .filter(audit_log::Column::Filters.like("%busca=%"))
+            .all(app.conn())
+            .await
+            .expect("rows");
+        assert_eq!(searched.len(), 2, "{backend:?}");
+        let cpf_row = searched
+            .iter()
+            .find(|r| r.filters.as_deref().is_some_and(|f| f.contains(CPF)))
+            .expect("the CPF search is recorded in full")
+            .id;
+
+        app.create_user(
+            "auditora.busca",
+            vec![assignment(Role::Auditor, None, None, None)],
+        )
+        .await;
+        let a = app.login("auditora.busca", PASSWORD).await;
+        let page = body(app.get_as(&a, "/auditoria?acao=view_list").await).await;
+        assert!(
+            !page.contains(CPF),
+            "{backend:?}: the CPF shows in the list"
+        );
+        assert!(
+            !page.contains("Zefinha"),
+            "{backend:?}: the name shows in the list"
+        );
+        let doc = html(&page);
+        let shown: Vec<String> = select(&doc, ".audit-filters").iter().map(text_of).collect();
+        assert_eq!(
+            shown.iter().filter(|f| f.as_str() == "busca=•••").count(),
+            2,
+            "{backend:?}: {shown:?}"
+        );
+        let links: Vec<String> = select(&doc, "a.audit-open")
+            .iter()
+            .filter_map(|a| a.value().attr("href").map(String::from))
+            .collect();
+        assert!(
+            links.contains(&format!("/auditoria/registros/{cpf_row}")),
+            "{backend:?}: {links:?}"
+        );
+        let csv = body(app.get_as(&a, "/auditoria.csv?acao=view_list").await).await;
+        assert!(!csv.contains(CPF), "{backend:?}: the CPF shows in the CSV");
+        assert!(csv.contains("busca=•••"), "{backend:?}");
+
+        // Opening the row shows what was typed, and is recorded.
+        let before = audit_log::Entity::find()
+            .count(app.conn())
+            .await
+            .expect("count");
+        let resp = app
+            .get_as(&a, &format!("/auditoria/registros/{cpf_row}"))
+            .await;
+        resp.assert_status_is_ok();
+        let page = body(resp).await;
+        let doc = html(&page);
+        let typed: Vec<String> = select(&doc, "tr.audit-typed td")
+            .iter()
+            .map(text_of)
+            .collect();
+        assert_eq!(typed, vec![CPF.to_string()], "{backend:?}");
+        let opened = audit_log::Entity::find()
+            .filter(audit_log::Column::Id.gt(before as i64))
+            .all(app.conn())
+            .await
+            .expect("rows");
+        assert_eq!(opened.len(), 1, "{backend:?}");
+        assert_eq!(opened[0].action, "audit_view");
+        assert_eq!(opened[0].username.as_deref(), Some("auditora.busca"));
+        assert_eq!(
+            opened[0].resource,
+            format!("/auditoria/registros/{cpf_row}")
+        );
+
+        // Only auditors open rows; an unknown row is a 404 page.
+        app.get(&format!("/auditoria/registros/{cpf_row}"))
+            .await
+            .assert_status(StatusCode::FORBIDDEN);
+        app.get_as(&a, "/auditoria/registros/999999")
+            .await
+            .assert_status(StatusCode::NOT_FOUND);
+        app.get_as(&a, "/auditoria/registros/abc")
+            .await
+            .assert_status(StatusCode::NOT_FOUND);
     }
 }

@@ -222,3 +222,54 @@ async fn exports_hold_the_page_rows_and_prescriptions_print() {
             .assert_status(StatusCode::BAD_REQUEST);
     }
 }
+
+/// A PEC name of 40,000 characters (past Excel's 32,767 per cell) made the XLSX export a
+/// 500. The cell is cut at the limit and marked; the CSV keeps the whole name.
+#[tokio::test]
+async fn an_export_with_a_name_past_excels_cell_limit_answers() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        let mut f = Fixture::new(&app).await;
+        let long: &'static str = Box::leak("JOSÉ DA SILVA ".repeat(2_858).into_boxed_str());
+        assert!(long.chars().count() >= 40_000);
+        f.person(&Person::new(1, long, TEAM_A, "01")).await;
+        app.refresh().await;
+        let resp = app
+            .get(&format!("/hipertensos/exportar.xlsx?equipe={TEAM_A}"))
+            .await;
+        resp.assert_status_is_ok();
+        let xlsx = bytes(resp).await;
+        use calamine::Reader;
+        let mut book = calamine::Xlsx::new(std::io::Cursor::new(xlsx)).expect("xlsx");
+        let sheet = book.worksheet_range_at(0).expect("sheet").expect("range");
+        assert_eq!(sheet.height(), 2, "{backend:?}: header and the one row");
+        let cell = match sheet.get((1, 0)) {
+            Some(calamine::Data::String(s)) => s.clone(),
+            other => panic!("{backend:?}: {other:?}"),
+        };
+        let mark = sistema_aps::export::xlsx::TRUNCATED_MARK;
+        assert_eq!(
+            cell.encode_utf16().count(),
+            sistema_aps::export::xlsx::MAX_CELL_TEXT,
+            "{backend:?}"
+        );
+        assert!(cell.ends_with(mark), "{backend:?}");
+        let kept = cell.trim_end_matches(mark);
+        assert!(long.trim().starts_with(kept.trim()), "{backend:?}");
+        // The CSV has no such limit: the whole name.
+        let resp = app
+            .get(&format!("/hipertensos/exportar.csv?equipe={TEAM_A}"))
+            .await;
+        resp.assert_status_is_ok();
+        let csv = String::from_utf8(bytes(resp).await).expect("utf-8");
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(b';')
+            .from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+        let names: Vec<String> = reader
+            .records()
+            .map(|r| r.expect("record")[0].to_string())
+            .collect();
+        assert_eq!(names.len(), 1, "{backend:?}");
+        assert_eq!(names[0].trim(), long.trim(), "{backend:?}");
+    }
+}
