@@ -21,3 +21,4 @@ mod patient;
 mod permissions;
 mod postgres_grants;
 mod web_shell;
+mod writes;
