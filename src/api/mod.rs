@@ -44,7 +44,9 @@ pub mod hypertension;
 pub mod problem;
 pub mod territory;
 
-use poem::{Endpoint, EndpointExt, Request, Response, Route, get};
+use std::sync::LazyLock;
+
+use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get};
 use poem_openapi::{OpenApiService, Tags};
 
 use crate::auth::{CurrentUser, Scope};
@@ -94,26 +96,106 @@ pub fn service() -> OpenApiService<Apis, ()> {
     .server(V1_PREFIX)
 }
 
-/// The OpenAPI document, as committed in `openapi/openapi.json`.
+/// The OpenAPI document, as committed in `openapi/openapi.json` and served at
+/// `/api/v1/openapi.json`: poem-openapi's document with one correction. poem-openapi names
+/// chrono's `NaiveDate` format `naive-date`, which no OpenAPI tool knows (clients and fuzzers
+/// then treat dates as free strings); the values are RFC 3339 full-dates (`2026-03-16`),
+/// which OpenAPI calls `format: date`. (A JSON string cannot hold an unescaped `"`, so the
+/// replaced text is only ever that schema keyword, never a description.)
 pub fn spec_json() -> String {
-    let mut s = service().spec();
-    s.push('\n');
-    s
+    static SPEC: LazyLock<String> = LazyLock::new(|| {
+        let mut s = service()
+            .spec()
+            .replace(r#""format": "naive-date""#, r#""format": "date""#);
+        s.push('\n');
+        s
+    });
+    SPEC.clone()
+}
+
+/// `GET /api/v1/openapi.json`: the document of [`spec_json`].
+#[poem::handler]
+fn openapi_json() -> Response {
+    Response::builder()
+        .content_type("application/json; charset=utf-8")
+        .body(spec_json())
+}
+
+/// The methods each path of version 1 takes, from the document (`/hipertensos/{id}/acoes` →
+/// `POST`), with `HEAD` wherever `GET` is (poem answers it with the `GET` operation).
+static ALLOWED: LazyLock<Vec<(Vec<String>, String)>> = LazyLock::new(|| {
+    let doc: serde_json::Value = serde_json::from_str(&spec_json()).unwrap_or_default();
+    let Some(paths) = doc.get("paths").and_then(|p| p.as_object()) else {
+        return Vec::new();
+    };
+    paths
+        .iter()
+        .map(|(path, item)| {
+            let mut methods: Vec<String> = ["get", "post", "put", "patch", "delete"]
+                .into_iter()
+                .filter(|m| item.get(*m).is_some())
+                .map(str::to_uppercase)
+                .collect();
+            if methods.iter().any(|m| m == "GET") {
+                methods.insert(1, "HEAD".into());
+            }
+            let segments = path
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect();
+            (segments, methods.join(", "))
+        })
+        .collect()
+});
+
+/// The `Allow` value of a path under `/api/v1` (`/hipertensos/7/acoes`), if the API has it.
+pub fn allowed_methods(path: &str) -> Option<&'static str> {
+    let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    ALLOWED
+        .iter()
+        .find(|(template, _)| {
+            template.len() == parts.len()
+                && template
+                    .iter()
+                    .zip(&parts)
+                    .all(|(t, p)| (t.starts_with('{') && t.ends_with('}')) || t == p)
+        })
+        .map(|(_, allow)| allow.as_str())
+}
+
+/// A 405 under `/api` (where this is nested) says which methods the address takes (`Allow`,
+/// RFC 9110 §15.5.6).
+async fn allow_on_405<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    // Nested at `/api`: the path here is the rest (`/v1/hipertensos/7/acoes`).
+    let path = req.uri().path().to_string();
+    let mut resp = next.call(req).await?.into_response();
+    if resp.status() == poem::http::StatusCode::METHOD_NOT_ALLOWED
+        && !resp.headers().contains_key(poem::http::header::ALLOW)
+    {
+        let allow = match path.as_str() {
+            "/docs" | "/v1/openapi.json" => Some("GET, HEAD"),
+            p => p.strip_prefix("/v1").and_then(allowed_methods),
+        };
+        if let Some(allow) = allow.and_then(|a| poem::http::HeaderValue::from_str(a).ok()) {
+            resp.headers_mut().insert(poem::http::header::ALLOW, allow);
+        }
+    }
+    Ok(resp)
 }
 
 /// Every route under `/api` (nest it at `/api`): the documentation, the document, version 1,
 /// all behind the authentication middleware and the problem mapping.
 pub fn routes() -> impl Endpoint<Output = Response> {
-    let service = service();
-    let spec = service.spec_endpoint();
     Route::new()
         .at("/docs", get(docs::page))
-        .at("/v1/openapi.json", spec)
-        .nest("/v1", service)
+        .at("/v1/openapi.json", get(openapi_json))
+        .nest("/v1", service())
         .around(auth::authenticate)
         // The session scheme reads the cookie through poem's jar.
         .with(poem::middleware::CookieJarManager::new())
         .catch_all_error(problem::from_error)
+        .around(allow_on_405)
         // Answers carry nominal health data: no browser, proxy or shared cache keeps them.
         .with(
             poem::middleware::SetHeader::new()

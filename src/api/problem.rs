@@ -42,8 +42,10 @@ pub struct Problem {
 }
 
 impl Example for Problem {
+    /// Built outside any request context: no `request_id`, so the document does not depend
+    /// on which request first asked for it (it is generated once and cached).
     fn example() -> Self {
-        Problem::new(
+        let mut p = Problem::new(
             StatusCode::BAD_REQUEST,
             "validacao",
             "Parâmetros inválidos",
@@ -52,7 +54,9 @@ impl Example for Problem {
         .with_errors(vec![FieldError {
             field: "per_page".into(),
             message: "Use um número inteiro de 1 a 100.".into(),
-        }])
+        }]);
+        p.request_id = None;
+        p
     }
 }
 

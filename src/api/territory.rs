@@ -61,10 +61,6 @@ pub struct MicroAreas {
     pub microareas: Vec<String>,
 }
 
-pub(super) fn team_example() -> String {
-    "0000000001".into()
-}
-
 /// The team of a path, if the scope reaches it; unknown and out-of-scope teams get the
 /// same 404.
 pub(super) async fn team_in_scope(
@@ -111,7 +107,7 @@ impl TerritoryApi {
         auth: ApiAuth,
         Data(state): Data<&AppState>,
         /// Código INE da equipe (só números).
-        #[oai(validator(pattern = r"^[0-9]{1,20}$"), example = "team_example")]
+        #[oai(validator(pattern = r"^[0-9]{1,20}$"))]
         ine: Path<String>,
     ) -> Result<Json<MicroAreas>, ApiError> {
         let scope = require_patient_scope(auth.user())?;

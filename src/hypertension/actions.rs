@@ -5,7 +5,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, SqlErr,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 
 use crate::auth::{Grants, Permission, Scope};
@@ -52,8 +53,62 @@ pub enum ActionError {
     #[error("{0}")]
     Forbidden(&'static str),
     #[error(transparent)]
-    Db(#[from] DbErr),
+    Db(DbErr),
 }
+
+/// A unique index refusing a row is the database saying "this already exists": a parallel
+/// identical write won the race (one pending action per kind, one MRPA evaluation per day —
+/// migration `m20260108_000001_unique_writes`). That is a conflict for the person at the
+/// screen (409), on SQLite and PostgreSQL alike, never a 500.
+impl From<DbErr> for ActionError {
+    fn from(e: DbErr) -> Self {
+        match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(detail)) => {
+                tracing::info!(%detail, "write refused by a unique index (parallel duplicate)");
+                ActionError::Conflict(DUPLICATE_WRITE.to_string())
+            }
+            _ => ActionError::Db(e),
+        }
+    }
+}
+
+/// What a write refused by a unique index tells the user.
+pub const DUPLICATE_WRITE: &str = "Este registro já existe: um envio igual acabou de ser \
+     gravado (por exemplo, um clique duplo). Confira a linha do tempo; nada mais foi salvo.";
+
+/// Begins the write transaction of one person's follow-up. Writes about the same person are
+/// serialised, so the checks made inside the transaction (a pending action of the kind, a
+/// record just made) see every write committed before: SQLite takes the write lock at
+/// `BEGIN IMMEDIATE` (a second writer waits for the busy timeout instead of failing at its
+/// first write), PostgreSQL takes a transaction-scoped advisory lock on the person. The unique
+/// indexes stay the last word if anything else writes.
+async fn begin_write(db: &DatabaseConnection, person: i64) -> Result<DatabaseTransaction, DbErr> {
+    let txn = db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        // Two-key form: the first key is this lock's class ("APS1"), so it cannot collide with
+        // another user of advisory locks in the same database.
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1, $2)",
+            [
+                PERSON_LOCK_CLASS.into(),
+                i32::try_from(person.rem_euclid(i64::from(i32::MAX)))
+                    .unwrap_or_default()
+                    .into(),
+            ],
+        ))
+        .await?;
+    }
+    Ok(txn)
+}
+
+/// The first key of the per-person advisory lock (`"APS1"` as a 32-bit integer).
+const PERSON_LOCK_CLASS: i32 = 0x4150_5331;
 
 fn invalid(field: &str, message: impl Into<String>) -> ActionError {
     ActionError::Invalid(vec![FieldError::new(field, message)])
@@ -408,7 +463,7 @@ pub async fn schedule(
             format!("A data prevista deve estar nos próximos {MAX_FUTURE_DAYS} dias."),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = begin_write(db, person).await?;
     if pending_of(&txn, person, action_type).await?.is_some() {
         return Err(ActionError::Conflict(format!(
             "Já existe uma ação pendente \"{}\" para esta pessoa.",
@@ -498,7 +553,7 @@ pub async fn complete(
     validate(&c, today)?;
     let notes =
         clean_text("observacoes", c.notes.as_deref()).map_err(|e| ActionError::Invalid(vec![e]))?;
-    let txn = db.begin().await?;
+    let txn = begin_write(db, person).await?;
     let target = match c.action_id {
         Some(id) => {
             let a = action::Entity::find_by_id(id)
@@ -808,7 +863,7 @@ pub async fn cancel(
     actor.check(Permission::Cancel, true)?;
     let reason =
         clean_text("motivo", reason.as_deref()).map_err(|e| ActionError::Invalid(vec![e]))?;
-    let txn = db.begin().await?;
+    let txn = begin_write(db, a.co_cidadao).await?;
     let res = action::Entity::update_many()
         .col_expr(action::Column::Status, Status::Cancelled.key().into())
         .col_expr(action::Column::CancelReason, reason.into())
@@ -868,7 +923,7 @@ pub async fn delete(
             "Uma ação realizada não é excluída: anule-a informando o motivo.".to_string(),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = begin_write(db, a.co_cidadao).await?;
     // Re-read inside the transaction: it may have been completed meanwhile.
     let res = action::Entity::find_by_id(a.id)
         .filter(action::Column::Status.ne(Status::Done.key()))
@@ -922,7 +977,7 @@ pub async fn annul(
     let reason = clean_text("motivo", reason.as_deref())
         .map_err(|e| ActionError::Invalid(vec![e]))?
         .ok_or_else(|| invalid("motivo", "Informe o motivo da anulação."))?;
-    let txn = db.begin().await?;
+    let txn = begin_write(db, a.co_cidadao).await?;
     let res = action::Entity::update_many()
         .col_expr(action::Column::Status, Status::Cancelled.key().into())
         .col_expr(action::Column::AnnulledAt, Some(now()).into())

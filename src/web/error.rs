@@ -121,3 +121,11 @@ impl From<crate::auth::UserError> for WebError {
         }
     }
 }
+
+/// The 405 page (the route adds `Allow`, see `web::methods`).
+pub fn method_not_allowed() -> Response {
+    WebError::BadRequest("Método não permitido para este endereço.".into())
+        .as_response()
+        .with_status(StatusCode::METHOD_NOT_ALLOWED)
+        .into_response()
+}

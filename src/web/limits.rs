@@ -1,7 +1,9 @@
 //! Limits a client cannot talk its way around: an oversized request head is answered at once
 //! (414 for the target, 431 for the headers) before any handler, session lookup or query
 //! runs, and request bodies are capped in the app (413, before any handler parses them), so
-//! a 200 MB JSON body is refused instead of parsed.
+//! a 200 MB JSON body is refused instead of parsed. A NUL character in any text a client
+//! sends (query string, form or JSON body) is refused here too, once for every field
+//! ([`reject_nul`]).
 
 use poem::http::{StatusCode, header};
 use poem::{Endpoint, IntoResponse, Request, Response};
@@ -72,6 +74,71 @@ pub async fn cap_body<E: Endpoint>(
         }
     }
     next.call(req).await.map(IntoResponse::into_response)
+}
+
+/// Refuses a request whose query string, form body or JSON body holds a NUL character
+/// (U+0000, which PostgreSQL cannot store and no person types) before any handler runs, so
+/// nothing is written: on the API a problem naming the field (400 for a query parameter, 422
+/// for a body field), on the pages the error page in Portuguese naming it (400 / 422). The
+/// body was read by [`cap_body`] already (bounded).
+pub async fn reject_nul<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
+    let api = req.uri().path().starts_with("/api/");
+    if let Some(field) = req
+        .uri()
+        .query()
+        .and_then(|q| crate::text::nul_in_form(q.as_bytes()))
+    {
+        return Ok(nul_refusal(api, &field, false));
+    }
+    let content_type = req.content_type().unwrap_or_default().to_ascii_lowercase();
+    let form = content_type.starts_with("application/x-www-form-urlencoded");
+    let json = content_type.starts_with("application/json") || content_type.contains("+json");
+    if form || json {
+        let bytes = req.take_body().into_bytes().await?;
+        let field = if form {
+            crate::text::nul_in_form(&bytes)
+        } else {
+            // Not JSON at all: the operation's own parser answers that (400).
+            serde_json::from_slice::<serde_json::Value>(&bytes)
+                .ok()
+                .and_then(|v| crate::text::nul_in_json(&v))
+        };
+        if let Some(field) = field {
+            return Ok(nul_refusal(api, &field, true));
+        }
+        req.set_body(bytes);
+    }
+    next.call(req).await.map(IntoResponse::into_response)
+}
+
+/// The answer to a NUL in `field` (of the body, or of the query string).
+fn nul_refusal(api: bool, field: &str, body: bool) -> Response {
+    let field = if field.is_empty() { "body" } else { field };
+    tracing::info!(field, "request with a NUL character refused");
+    let message = format!(
+        "O campo \"{field}\" contém um caractere nulo (código 0), que não é aceito. Apague-o e \
+         envie de novo; nada foi salvo."
+    );
+    if api {
+        let err = if body {
+            crate::api::problem::ApiError::unprocessable(vec![crate::api::problem::FieldError {
+                field: field.to_string(),
+                message,
+            }])
+        } else {
+            crate::api::problem::ApiError::invalid(field, message)
+        };
+        return err
+            .into_response()
+            .with_header(header::CACHE_CONTROL, "no-store")
+            .into_response();
+    }
+    let status = if body {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    refusal(status, "Caractere não aceito", &message)
 }
 
 /// Wraps the web listener so that every connection gets [`HeadTimeout`]: a request head must

@@ -14,6 +14,7 @@ pub mod hypertension_reports;
 pub mod layout;
 pub mod limits;
 pub mod login;
+pub mod methods;
 pub mod paths;
 pub mod patient;
 pub mod person;
@@ -22,10 +23,9 @@ pub mod session;
 
 use chrono::Utc;
 use poem::error::ResponseError;
-use poem::http::StatusCode;
 use poem::middleware::SetHeader;
 use poem::web::Redirect;
-use poem::{Endpoint, EndpointExt, IntoResponse, Route, get, handler};
+use poem::{Endpoint, EndpointExt, Route, handler};
 
 /// The vendored htmx build (see `assets/vendor/README.md`).
 pub const HTMX_ASSET: &str = "vendor/htmx-2.0.11.min.js";
@@ -90,66 +90,64 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = poem::Response> {
     let max_body = state.config.server.max_body_bytes;
     let max_head = state.config.server.max_head_bytes;
     Route::new()
-        .at(paths::HOME, get(home))
-        .at(paths::LOGIN, get(login::login_page).post(login::submit))
-        .at(paths::LOGOUT, poem::post(login::logout))
-        .at(paths::PASSWORD, get(login::password_page).post(login::password_submit))
-        .at(paths::HYPERTENSION, get(hypertension::list))
-        .at(paths::HYPERTENSION_ACS, get(hypertension_reports::acs_list))
-        .at(paths::HYPERTENSION_CSV, get(hypertension_documents::export_csv))
-        .at(paths::HYPERTENSION_XLSX, get(hypertension_documents::export_xlsx))
+        .at(paths::HOME, methods::get(home))
+        .at(paths::LOGIN, methods::get(login::login_page).post(login::submit))
+        .at(paths::LOGOUT, methods::post(login::logout))
+        .at(paths::PASSWORD, methods::get(login::password_page).post(login::password_submit))
+        .at(paths::HYPERTENSION, methods::get(hypertension::list))
+        .at(paths::HYPERTENSION_ACS, methods::get(hypertension_reports::acs_list))
+        .at(paths::HYPERTENSION_CSV, methods::get(hypertension_documents::export_csv))
+        .at(paths::HYPERTENSION_XLSX, methods::get(hypertension_documents::export_xlsx))
         .at(
             paths::HYPERTENSION_PRESCRIPTIONS,
-            poem::post(hypertension_documents::prescriptions),
+            methods::post(hypertension_documents::prescriptions),
         )
-        .at("/pacientes/:id/receita.pdf", get(hypertension_documents::patient_prescription))
-        .at("/pacientes/:id/mrpa.pdf", get(hypertension_documents::mrpa_sheet))
-        .at(paths::HYPERTENSION_TEAM, get(hypertension_reports::team_summary))
-        .at(paths::PEOPLE, get(person::search))
-        .at(programs::diabetes::LIST, get(programs::diabetes::list))
-        .at(programs::diabetes::CSV, get(programs::diabetes::export_csv))
-        .at("/pacientes/:id", get(patient::page))
-        .at("/pacientes/:id/acoes", poem::post(patient::schedule))
+        .at("/pacientes/:id/receita.pdf", methods::get(hypertension_documents::patient_prescription))
+        .at("/pacientes/:id/mrpa.pdf", methods::get(hypertension_documents::mrpa_sheet))
+        .at(paths::HYPERTENSION_TEAM, methods::get(hypertension_reports::team_summary))
+        .at(paths::PEOPLE, methods::get(person::search))
+        .at(programs::diabetes::LIST, methods::get(programs::diabetes::list))
+        .at(programs::diabetes::CSV, methods::get(programs::diabetes::export_csv))
+        .at("/pacientes/:id", methods::get(patient::page))
+        .at("/pacientes/:id/acoes", methods::post(patient::schedule))
         .at(
             "/pacientes/:id/acoes/registrar",
-            get(patient::completion_page).post(patient::complete),
+            methods::get(patient::completion_page).post(patient::complete),
         )
-        .at("/pacientes/:id/acoes/:acao/cancelar", poem::post(patient::cancel))
+        .at("/pacientes/:id/acoes/:acao/cancelar", methods::post(patient::cancel))
         .at(
             "/pacientes/:id/acoes/:acao/excluir",
-            get(patient::delete_confirm).post(patient::delete),
+            methods::get(patient::delete_confirm).post(patient::delete),
         )
-        .at("/pacientes/:id/tratamento", poem::post(patient::add_medication))
-        .at("/pacientes/:id/tratamento/:med", poem::post(patient::change_medication))
-        .at(paths::ADMIN_USERS, get(admin::list))
-        .at(paths::ADMIN_NEW_USER, get(admin::new_form).post(admin::create))
-        .at("/admin/usuarios/:id", get(admin::edit).post(admin::update))
-        .at("/admin/usuarios/:id/situacao", poem::post(admin::set_active))
-        .at("/admin/usuarios/:id/senha", poem::post(admin::reset_password))
-        .at("/admin/usuarios/:id/perfis", poem::post(admin::add_assignment))
-        .at("/admin/usuarios/:id/perfis/remover", poem::post(admin::remove_assignment))
-        .at(paths::ADMIN_TOKENS, get(admin::list_tokens).post(admin::create_token))
-        .at("/admin/tokens/:id/revogar", poem::post(admin::revoke_token))
-        .at(paths::MY_TOKENS, get(admin::my_tokens).post(admin::create_my_token))
-        .at("/tokens/:id/revogar", poem::post(admin::revoke_my_token))
-        .at(paths::AUDIT, get(audit::trail))
+        .at("/pacientes/:id/tratamento", methods::post(patient::add_medication))
+        .at("/pacientes/:id/tratamento/:med", methods::post(patient::change_medication))
+        .at(paths::ADMIN_USERS, methods::get(admin::list))
+        .at(paths::ADMIN_NEW_USER, methods::get(admin::new_form).post(admin::create))
+        .at("/admin/usuarios/:id", methods::get(admin::edit).post(admin::update))
+        .at("/admin/usuarios/:id/situacao", methods::post(admin::set_active))
+        .at("/admin/usuarios/:id/senha", methods::post(admin::reset_password))
+        .at("/admin/usuarios/:id/perfis", methods::post(admin::add_assignment))
+        .at("/admin/usuarios/:id/perfis/remover", methods::post(admin::remove_assignment))
+        .at(paths::ADMIN_TOKENS, methods::get(admin::list_tokens).post(admin::create_token))
+        .at("/admin/tokens/:id/revogar", methods::post(admin::revoke_token))
+        .at(paths::MY_TOKENS, methods::get(admin::my_tokens).post(admin::create_my_token))
+        .at("/tokens/:id/revogar", methods::post(admin::revoke_my_token))
+        .at(paths::AUDIT, methods::get(audit::trail))
         .nest("/api", crate::api::routes())
-        .at(paths::AUDIT_CSV, get(audit::csv))
-        .at("/auditoria/registros/:id", get(audit::row))
-        .at(paths::HEALTH, get(health::health))
-        .at(paths::READY, get(health::ready))
-        .at("/assets/*path", get(assets::serve))
-        .at("/favicon.ico", get(favicon))
+        .at(paths::AUDIT_CSV, methods::get(audit::csv))
+        .at(paths::HEALTH, methods::get(health::health))
+        .at(paths::READY, methods::get(health::ready))
+        .at("/assets/*path", methods::get(assets::serve))
+        .at("/favicon.ico", methods::get(favicon))
         .catch_error(|_: poem::error::NotFoundError| async {
             error::WebError::NotFound.as_response()
         })
         .catch_error(|_: poem::error::MethodNotAllowedError| async {
-            error::WebError::BadRequest("Método não permitido para este endereço.".into())
-                .as_response()
-                .with_status(StatusCode::METHOD_NOT_ALLOWED)
-                .into_response()
+            error::method_not_allowed()
         })
         .data(state)
+        // Inside the security headers (its refusals carry them), after the body cap.
+        .around(limits::reject_nul)
         .with(
             SetHeader::new()
                 .overriding("Content-Security-Policy", CSP)

@@ -198,8 +198,26 @@ async fn an_integrator_runs_a_hiperdia_cycle_through_the_api() {
             .into_iter()
             .take(12)
             .collect();
+        // Out of the documented range (60–280 / 30–160): the schema refuses it (400).
+        let p = problem(
+            post(
+                &app,
+                &token,
+                mrpa_uri,
+                j!({"primeiro_dia": first, "leituras": wrong_range}),
+            )
+            .await,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+        assert_eq!(p["errors"][0]["field"], "body", "{p}");
+        assert!(
+            p["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("sistolica")),
+            "{p}"
+        );
         for (readings, says) in [
-            (wrong_range, "fora da faixa"),
             (inverted, "deve ser maior que a diastólica"),
             (duplicate, "mais de uma vez"),
             (few, "Medidas insuficientes"),

@@ -54,16 +54,27 @@ async fn territory(app: &TestApp) {
 
 #[tokio::test]
 async fn anonymous_requests_go_to_the_sign_in_page() {
-    let app = TestApp::start(backends()[0], Start::default()).await;
-    for path in [
-        "/hipertensos?equipe=0000000001",
-        "/",
-        "/admin/usuarios",
-        "/auditoria",
-        "/senha",
-    ] {
-        let resp = app.get_anon(path).await;
-        resp.assert_status(StatusCode::SEE_OTHER);
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        for path in [
+            "/hipertensos?equipe=0000000001",
+            "/",
+            "/admin/usuarios",
+            "/auditoria",
+            "/senha",
+        ] {
+            let resp = app.get_anon(path).await;
+            resp.assert_status(StatusCode::SEE_OTHER);
+            let loc = resp
+                .0
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string();
+            assert!(loc.starts_with("/entrar"), "{path} -> {loc}");
+        }
+        let resp = app.get_anon("/hipertensos?equipe=1").await;
         let loc = resp
             .0
             .headers()
@@ -71,62 +82,55 @@ async fn anonymous_requests_go_to_the_sign_in_page() {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_string();
-        assert!(loc.starts_with("/entrar"), "{path} -> {loc}");
+        assert_eq!(
+            loc, "/entrar?voltar=%2Fhipertensos%3Fequipe%3D1",
+            "comes back after sign-in"
+        );
+        // htmx requests are told to navigate.
+        let resp = app
+            .client
+            .get("/hipertensos")
+            .header("HX-Request", "true")
+            .send()
+            .await;
+        resp.assert_status_is_ok();
+        resp.assert_header("HX-Redirect", "/entrar?voltar=%2Fhipertensos");
+        // A forged cookie is no session.
+        let resp = app
+            .client
+            .get("/hipertensos")
+            .header("Cookie", format!("aps_sessao={}", "a".repeat(64)))
+            .send()
+            .await;
+        resp.assert_status(StatusCode::SEE_OTHER);
+        let page = body(app.get_anon("/entrar").await).await;
+        assert!(page.contains("Usuário ou CPF"));
     }
-    let resp = app.get_anon("/hipertensos?equipe=1").await;
-    let loc = resp
-        .0
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    assert_eq!(
-        loc, "/entrar?voltar=%2Fhipertensos%3Fequipe%3D1",
-        "comes back after sign-in"
-    );
-    // htmx requests are told to navigate.
-    let resp = app
-        .client
-        .get("/hipertensos")
-        .header("HX-Request", "true")
-        .send()
-        .await;
-    resp.assert_status_is_ok();
-    resp.assert_header("HX-Redirect", "/entrar?voltar=%2Fhipertensos");
-    // A forged cookie is no session.
-    let resp = app
-        .client
-        .get("/hipertensos")
-        .header("Cookie", format!("aps_sessao={}", "a".repeat(64)))
-        .send()
-        .await;
-    resp.assert_status(StatusCode::SEE_OTHER);
-    let page = body(app.get_anon("/entrar").await).await;
-    assert!(page.contains("Usuário ou CPF"));
 }
 
 #[tokio::test]
 async fn cookies_are_http_only_strict_and_secure_behind_tls() {
-    let app = TestApp::start(backends()[0], Start::default()).await;
-    let resp = app.try_login("coordenacao.teste", PASSWORD).await;
-    let cookie = resp
-        .0
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("aps_sessao="))
-        .unwrap_or_default()
-        .to_string();
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
-        "{cookie}"
-    );
-    assert!(
-        !cookie.contains("Secure"),
-        "plain HTTP from an untrusted peer: no Secure flag"
-    );
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        let resp = app.try_login("coordenacao.teste", PASSWORD).await;
+        let cookie = resp
+            .0
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("aps_sessao="))
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+            "{cookie}"
+        );
+        assert!(
+            !cookie.contains("Secure"),
+            "plain HTTP from an untrusted peer: no Secure flag"
+        );
+    }
 }
 
 #[tokio::test]
@@ -232,29 +236,31 @@ async fn each_role_sees_exactly_its_scope() {
 
 #[tokio::test]
 async fn coordinators_can_be_limited_to_a_unit() {
-    let app = TestApp::start(backends()[0], Start::default()).await;
-    territory(&app).await;
-    // Team B's people belong to unit 7654321.
-    app.exec(
-        "UPDATE tb_cidadao_vinculacao_equipe SET nu_cnes = '7654321' WHERE nu_ine = ?",
-        vec![TEAM_B.to_string().into()],
-    )
-    .await;
-    app.exec(
-        "UPDATE tb_cidadao_vinculacao_equipe SET nu_cnes = '1234567' WHERE nu_ine = ?",
-        vec![TEAM_A.to_string().into()],
-    )
-    .await;
-    app.refresh().await;
-    app.create_user(
-        "coord.ubs",
-        vec![assignment(Role::Coordinator, Some("7654321"), None, None)],
-    )
-    .await;
-    let s = app.login("coord.ubs", PASSWORD).await;
-    let page = body(app.get_as(&s, "/hipertensos").await).await;
-    assert_eq!(names(&page), vec!["CAIO OUTRA EQUIPE"]);
-    assert_eq!(options(&page, "equipe"), vec![TEAM_B.to_string()]);
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        territory(&app).await;
+        // Team B's people belong to unit 7654321.
+        app.exec(
+            "UPDATE tb_cidadao_vinculacao_equipe SET nu_cnes = '7654321' WHERE nu_ine = ?",
+            vec![TEAM_B.to_string().into()],
+        )
+        .await;
+        app.exec(
+            "UPDATE tb_cidadao_vinculacao_equipe SET nu_cnes = '1234567' WHERE nu_ine = ?",
+            vec![TEAM_A.to_string().into()],
+        )
+        .await;
+        app.refresh().await;
+        app.create_user(
+            "coord.ubs",
+            vec![assignment(Role::Coordinator, Some("7654321"), None, None)],
+        )
+        .await;
+        let s = app.login("coord.ubs", PASSWORD).await;
+        let page = body(app.get_as(&s, "/hipertensos").await).await;
+        assert_eq!(names(&page), vec!["CAIO OUTRA EQUIPE"]);
+        assert_eq!(options(&page, "equipe"), vec![TEAM_B.to_string()]);
+    }
 }
 
 #[tokio::test]
@@ -370,16 +376,18 @@ async fn lockout_after_n_failures_and_release_after_the_lockout_time() {
 
 #[tokio::test]
 async fn too_many_failures_from_one_address_answer_429() {
-    let app = TestApp::start(backends()[0], Start::default()).await;
-    let limit = app.state.config.auth.address_max_failures;
-    for i in 0..limit {
-        app.try_login(&format!("ninguem{i}"), "x-senha-1234")
-            .await
-            .assert_status(StatusCode::UNAUTHORIZED);
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        let limit = app.state.config.auth.address_max_failures;
+        for i in 0..limit {
+            app.try_login(&format!("ninguem{i}"), "x-senha-1234")
+                .await
+                .assert_status(StatusCode::UNAUTHORIZED);
+        }
+        let resp = app.try_login("coordenacao.teste", PASSWORD).await;
+        resp.assert_status(StatusCode::TOO_MANY_REQUESTS);
+        assert!(resp.0.headers().contains_key("retry-after"));
     }
-    let resp = app.try_login("coordenacao.teste", PASSWORD).await;
-    resp.assert_status(StatusCode::TOO_MANY_REQUESTS);
-    assert!(resp.0.headers().contains_key("retry-after"));
 }
 
 #[tokio::test]
@@ -443,169 +451,173 @@ async fn logout_ends_the_session_on_the_server() {
 
 #[tokio::test]
 async fn password_change_and_one_time_passwords() {
-    let app = TestApp::start(backends()[0], Start::default()).await;
-    app.create_user("admin.pw", vec![assignment(Role::Admin, None, None, None)])
-        .await;
-    let target = app
-        .create_user("troca", vec![assignment(Role::Auditor, None, None, None)])
-        .await;
-    let admin = app.login("admin.pw", PASSWORD).await;
-    let resp = app
-        .post_as(
-            &admin,
-            &format!("/admin/usuarios/{target}/senha"),
-            &[],
-            true,
-        )
-        .await;
-    resp.assert_status_is_ok();
-    let page = body(resp).await;
-    let doc = html(&page);
-    let temp = select(&doc, ".one-time-password code")
-        .first()
-        .map(text_of)
-        .expect("one-time password");
-    // The old password no longer works; the new one forces a change.
-    app.try_login("troca", PASSWORD)
-        .await
-        .assert_status(StatusCode::UNAUTHORIZED);
-    let s = app.login("troca", &temp).await;
-    let resp = app.get_as(&s, "/auditoria").await;
-    resp.assert_status(StatusCode::SEE_OTHER);
-    assert_eq!(
-        resp.0
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok()),
-        Some("/senha")
-    );
-    // Rules apply, errors come back in Portuguese with the form.
-    let resp = app
-        .post_as(
-            &s,
-            "/senha",
-            &[
-                ("atual", &temp),
-                ("nova", "curta1"),
-                ("confirmacao", "curta1"),
-            ],
-            true,
-        )
-        .await;
-    resp.assert_status(StatusCode::BAD_REQUEST);
-    assert!(body(resp).await.contains("pelo menos"));
-    let new = "nova-senha-segura-77";
-    let resp = app
-        .post_as(
-            &s,
-            "/senha",
-            &[("atual", &temp), ("nova", new), ("confirmacao", new)],
-            true,
-        )
-        .await;
-    resp.assert_status(StatusCode::SEE_OTHER);
-    let s = app.login("troca", new).await;
-    app.get_as(&s, "/auditoria").await.assert_status_is_ok();
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        app.create_user("admin.pw", vec![assignment(Role::Admin, None, None, None)])
+            .await;
+        let target = app
+            .create_user("troca", vec![assignment(Role::Auditor, None, None, None)])
+            .await;
+        let admin = app.login("admin.pw", PASSWORD).await;
+        let resp = app
+            .post_as(
+                &admin,
+                &format!("/admin/usuarios/{target}/senha"),
+                &[],
+                true,
+            )
+            .await;
+        resp.assert_status_is_ok();
+        let page = body(resp).await;
+        let doc = html(&page);
+        let temp = select(&doc, ".one-time-password code")
+            .first()
+            .map(text_of)
+            .expect("one-time password");
+        // The old password no longer works; the new one forces a change.
+        app.try_login("troca", PASSWORD)
+            .await
+            .assert_status(StatusCode::UNAUTHORIZED);
+        let s = app.login("troca", &temp).await;
+        let resp = app.get_as(&s, "/auditoria").await;
+        resp.assert_status(StatusCode::SEE_OTHER);
+        assert_eq!(
+            resp.0
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok()),
+            Some("/senha")
+        );
+        // Rules apply, errors come back in Portuguese with the form.
+        let resp = app
+            .post_as(
+                &s,
+                "/senha",
+                &[
+                    ("atual", &temp),
+                    ("nova", "curta1"),
+                    ("confirmacao", "curta1"),
+                ],
+                true,
+            )
+            .await;
+        resp.assert_status(StatusCode::BAD_REQUEST);
+        assert!(body(resp).await.contains("pelo menos"));
+        let new = "nova-senha-segura-77";
+        let resp = app
+            .post_as(
+                &s,
+                "/senha",
+                &[("atual", &temp), ("nova", new), ("confirmacao", new)],
+                true,
+            )
+            .await;
+        resp.assert_status(StatusCode::SEE_OTHER);
+        let s = app.login("troca", new).await;
+        app.get_as(&s, "/auditoria").await.assert_status_is_ok();
+    }
 }
 
 #[tokio::test]
 async fn admins_manage_users_and_scopes_from_the_data() {
-    let app = TestApp::start(backends()[0], Start::default()).await;
-    territory(&app).await;
-    app.create_user("admin.ger", vec![assignment(Role::Admin, None, None, None)])
-        .await;
-    let admin = app.login("admin.ger", PASSWORD).await;
-    let form = body(app.get_as(&admin, "/admin/usuarios/novo").await).await;
-    assert_eq!(
-        options(&form, "equipe"),
-        vec![TEAM_A.to_string(), TEAM_B.to_string()]
-    );
-    assert!(options(&form, "microarea").contains(&format!("{TEAM_A}|02")));
-    // A team that does not exist is refused with the form kept.
-    let resp = app
-        .post_as(
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        territory(&app).await;
+        app.create_user("admin.ger", vec![assignment(Role::Admin, None, None, None)])
+            .await;
+        let admin = app.login("admin.ger", PASSWORD).await;
+        let form = body(app.get_as(&admin, "/admin/usuarios/novo").await).await;
+        assert_eq!(
+            options(&form, "equipe"),
+            vec![TEAM_A.to_string(), TEAM_B.to_string()]
+        );
+        assert!(options(&form, "microarea").contains(&format!("{TEAM_A}|02")));
+        // A team that does not exist is refused with the form kept.
+        let resp = app
+            .post_as(
+                &admin,
+                "/admin/usuarios/novo",
+                &[
+                    ("usuario", "acs.nova"),
+                    ("nome", "ACS Nova"),
+                    ("perfil", "acs"),
+                    ("microarea", "9999|01"),
+                ],
+                true,
+            )
+            .await;
+        resp.assert_status(StatusCode::BAD_REQUEST);
+        let page = body(resp).await;
+        assert!(page.contains("escolha a equipe e a microárea") && page.contains("acs.nova"));
+        let micro = format!("{TEAM_A}|02");
+        let resp = app
+            .post_as(
+                &admin,
+                "/admin/usuarios/novo",
+                &[
+                    ("usuario", "acs.nova"),
+                    ("nome", "ACS Nova"),
+                    ("perfil", "acs"),
+                    ("microarea", &micro),
+                ],
+                true,
+            )
+            .await;
+        resp.assert_status_is_ok();
+        let page = body(resp).await;
+        let doc = html(&page);
+        let temp = select(&doc, ".one-time-password code")
+            .first()
+            .map(text_of)
+            .expect("password");
+        let id = app_user::Entity::find()
+            .filter(app_user::Column::Username.eq("acs.nova"))
+            .one(app.conn())
+            .await
+            .expect("find")
+            .expect("created")
+            .id;
+        // Disabling ends her sessions at once.
+        let s = app.login("acs.nova", &temp).await;
+        app.post_as(
             &admin,
-            "/admin/usuarios/novo",
-            &[
-                ("usuario", "acs.nova"),
-                ("nome", "ACS Nova"),
-                ("perfil", "acs"),
-                ("microarea", "9999|01"),
-            ],
+            &format!("/admin/usuarios/{id}/situacao"),
+            &[("ativo", "nao")],
             true,
         )
-        .await;
-    resp.assert_status(StatusCode::BAD_REQUEST);
-    let page = body(resp).await;
-    assert!(page.contains("escolha a equipe e a microárea") && page.contains("acs.nova"));
-    let micro = format!("{TEAM_A}|02");
-    let resp = app
-        .post_as(
-            &admin,
-            "/admin/usuarios/novo",
-            &[
-                ("usuario", "acs.nova"),
-                ("nome", "ACS Nova"),
-                ("perfil", "acs"),
-                ("microarea", &micro),
-            ],
-            true,
-        )
-        .await;
-    resp.assert_status_is_ok();
-    let page = body(resp).await;
-    let doc = html(&page);
-    let temp = select(&doc, ".one-time-password code")
-        .first()
-        .map(text_of)
-        .expect("password");
-    let id = app_user::Entity::find()
-        .filter(app_user::Column::Username.eq("acs.nova"))
-        .one(app.conn())
-        .await
-        .expect("find")
-        .expect("created")
-        .id;
-    // Disabling ends her sessions at once.
-    let s = app.login("acs.nova", &temp).await;
-    app.post_as(
-        &admin,
-        &format!("/admin/usuarios/{id}/situacao"),
-        &[("ativo", "nao")],
-        true,
-    )
-    .await
-    .assert_status(StatusCode::SEE_OTHER);
-    app.get_as(&s, "/senha")
         .await
         .assert_status(StatusCode::SEE_OTHER);
-    app.try_login("acs.nova", &temp)
+        app.get_as(&s, "/senha")
+            .await
+            .assert_status(StatusCode::SEE_OTHER);
+        app.try_login("acs.nova", &temp)
+            .await
+            .assert_status(StatusCode::UNAUTHORIZED);
+        // An admin cannot disable themselves.
+        let me = app_user::Entity::find()
+            .filter(app_user::Column::Username.eq("admin.ger"))
+            .one(app.conn())
+            .await
+            .expect("f")
+            .expect("me");
+        app.post_as(
+            &admin,
+            &format!("/admin/usuarios/{}/situacao", me.id),
+            &[("ativo", "nao")],
+            true,
+        )
         .await
-        .assert_status(StatusCode::UNAUTHORIZED);
-    // An admin cannot disable themselves.
-    let me = app_user::Entity::find()
-        .filter(app_user::Column::Username.eq("admin.ger"))
-        .one(app.conn())
-        .await
-        .expect("f")
-        .expect("me");
-    app.post_as(
-        &admin,
-        &format!("/admin/usuarios/{}/situacao", me.id),
-        &[("ativo", "nao")],
-        true,
-    )
-    .await
-    .assert_status(StatusCode::BAD_REQUEST);
-    // Unknown users answer 404.
-    app.get_as(&admin, "/admin/usuarios/999999")
-        .await
-        .assert_status(StatusCode::NOT_FOUND);
-    app.get_as(&admin, "/admin/usuarios/abc")
-        .await
-        .assert_status(StatusCode::NOT_FOUND);
-    let list = body(app.get_as(&admin, "/admin/usuarios").await).await;
-    assert!(list.contains("acs.nova") && list.contains("Desativado"));
+        .assert_status(StatusCode::BAD_REQUEST);
+        // Unknown users answer 404.
+        app.get_as(&admin, "/admin/usuarios/999999")
+            .await
+            .assert_status(StatusCode::NOT_FOUND);
+        app.get_as(&admin, "/admin/usuarios/abc")
+            .await
+            .assert_status(StatusCode::NOT_FOUND);
+        let list = body(app.get_as(&admin, "/admin/usuarios").await).await;
+        assert!(list.contains("acs.nova") && list.contains("Desativado"));
+    }
 }
 
 #[tokio::test]
@@ -710,46 +722,50 @@ async fn audit_verify_passes_then_names_the_tampered_row() {
 
 #[tokio::test]
 async fn audit_verify_detects_removed_rows() {
-    let app = TestApp::start(backends()[0], Start::default()).await;
-    app.get("/hipertensos").await.assert_status_is_ok();
-    app.get("/hipertensos").await.assert_status_is_ok();
-    app.exec(
-        "DELETE FROM audit_log WHERE id = (SELECT MAX(id) FROM audit_log)",
-        vec![],
-    )
-    .await;
-    let v = sistema_aps::audit::verify(app.conn())
-        .await
-        .expect("verify");
-    assert!(
-        matches!(v, sistema_aps::audit::Verification::Broken { .. }),
-        "{v:?}"
-    );
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        app.get("/hipertensos").await.assert_status_is_ok();
+        app.get("/hipertensos").await.assert_status_is_ok();
+        app.exec(
+            "DELETE FROM audit_log WHERE id = (SELECT MAX(id) FROM audit_log)",
+            vec![],
+        )
+        .await;
+        let v = sistema_aps::audit::verify(app.conn())
+            .await
+            .expect("verify");
+        assert!(
+            matches!(v, sistema_aps::audit::Verification::Broken { .. }),
+            "{v:?}"
+        );
+    }
 }
 
 #[tokio::test]
 async fn security_headers_come_from_the_app() {
-    let app = TestApp::start(backends()[0], Start::default()).await;
-    for path in ["/entrar", "/hipertensos"] {
-        let resp = if path == "/entrar" {
-            app.get_anon(path).await
-        } else {
-            app.get(path).await
-        };
-        let h = resp.0.headers();
-        for name in [
-            "content-security-policy",
-            "x-content-type-options",
-            "referrer-policy",
-            "permissions-policy",
-        ] {
-            assert!(h.contains_key(name), "{path} lacks {name}");
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        for path in ["/entrar", "/hipertensos"] {
+            let resp = if path == "/entrar" {
+                app.get_anon(path).await
+            } else {
+                app.get(path).await
+            };
+            let h = resp.0.headers();
+            for name in [
+                "content-security-policy",
+                "x-content-type-options",
+                "referrer-policy",
+                "permissions-policy",
+            ] {
+                assert!(h.contains_key(name), "{path} lacks {name}");
+            }
+            let csp = h
+                .get("content-security-policy")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            assert!(csp.contains("frame-ancestors 'none'"));
         }
-        let csp = h
-            .get("content-security-policy")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        assert!(csp.contains("frame-ancestors 'none'"));
     }
 }
 
@@ -800,46 +816,48 @@ async fn the_embedded_demo_gets_one_user_per_role_and_postgres_none() {
 /// segment that a browser would turn into `//other.site` ends at `/`.
 #[tokio::test]
 async fn the_return_target_after_sign_in_never_leaves_the_site() {
-    let app = TestApp::start(backends()[0], Start::default()).await;
-    for (raw, expected) in [
-        ("/%09/evil.example", "/"),
-        ("/%0a/evil.example", "/"),
-        ("/%5c/evil.example", "/"),
-        ("/.//evil.example", "/"),
-        ("%2F%2Fevil.example", "/"),
-        ("/hipertensos%3Fequipe%3D1", "/hipertensos?equipe=1"),
-    ] {
-        // The form carries the cleaned target…
-        let page = body(app.get_anon(&format!("/entrar?voltar={raw}")).await).await;
-        let doc = html(&page);
-        let carried = select(&doc, "input[name=voltar]")
-            .first()
-            .and_then(|e| e.value().attr("value"))
-            .unwrap_or("missing")
-            .to_string();
-        assert_eq!(carried, expected, "{raw}");
-        // …and a forged form field is cleaned again on submit.
-        let form_page = app.client.get("/entrar").send().await;
-        let pre = set_cookie_value(&form_page, "aps_csrf_entrar").expect("pre-session csrf");
-        let resp = app
-            .client
-            .post("/entrar")
-            .header("Cookie", format!("aps_csrf_entrar={pre}"))
-            .content_type("application/x-www-form-urlencoded")
-            .body(format!(
-                "csrf={pre}&usuario=coordenacao.teste&senha={}&voltar={raw}",
-                urlencode(PASSWORD)
-            ))
-            .send()
-            .await;
-        resp.assert_status(StatusCode::SEE_OTHER);
-        // `/` sends the user to their home page (the worklist for a coordinator).
-        let home = if expected == "/" {
-            "/hipertensos"
-        } else {
-            expected
-        };
-        resp.assert_header("location", home);
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        for (raw, expected) in [
+            ("/%09/evil.example", "/"),
+            ("/%0a/evil.example", "/"),
+            ("/%5c/evil.example", "/"),
+            ("/.//evil.example", "/"),
+            ("%2F%2Fevil.example", "/"),
+            ("/hipertensos%3Fequipe%3D1", "/hipertensos?equipe=1"),
+        ] {
+            // The form carries the cleaned target…
+            let page = body(app.get_anon(&format!("/entrar?voltar={raw}")).await).await;
+            let doc = html(&page);
+            let carried = select(&doc, "input[name=voltar]")
+                .first()
+                .and_then(|e| e.value().attr("value"))
+                .unwrap_or("missing")
+                .to_string();
+            assert_eq!(carried, expected, "{raw}");
+            // …and a forged form field is cleaned again on submit.
+            let form_page = app.client.get("/entrar").send().await;
+            let pre = set_cookie_value(&form_page, "aps_csrf_entrar").expect("pre-session csrf");
+            let resp = app
+                .client
+                .post("/entrar")
+                .header("Cookie", format!("aps_csrf_entrar={pre}"))
+                .content_type("application/x-www-form-urlencoded")
+                .body(format!(
+                    "csrf={pre}&usuario=coordenacao.teste&senha={}&voltar={raw}",
+                    urlencode(PASSWORD)
+                ))
+                .send()
+                .await;
+            resp.assert_status(StatusCode::SEE_OTHER);
+            // `/` sends the user to their home page (the worklist for a coordinator).
+            let home = if expected == "/" {
+                "/hipertensos"
+            } else {
+                expected
+            };
+            resp.assert_header("location", home);
+        }
     }
 }
 

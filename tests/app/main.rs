@@ -24,3 +24,4 @@ mod permissions;
 mod person;
 mod postgres_grants;
 mod web_shell;
+mod writes;

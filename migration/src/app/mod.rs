@@ -10,6 +10,7 @@ mod m20260104_000001_hypertension_followup;
 mod m20260105_000001_api_tokens;
 mod m20260106_000001_permissions;
 mod m20260107_000001_audit_token;
+mod m20260108_000001_unique_writes;
 mod m20261207_000002_person;
 mod m20261207_000003_diabetes;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for AppMigrator {
             Box::new(m20260105_000001_api_tokens::Migration),
             Box::new(m20260106_000001_permissions::Migration),
             Box::new(m20260107_000001_audit_token::Migration),
+            Box::new(m20260108_000001_unique_writes::Migration),
             Box::new(m20261207_000002_person::Migration),
             Box::new(m20261207_000003_diabetes::Migration),
         ]

@@ -9,10 +9,9 @@ use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
-use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi, Union};
 
-use super::patient::{person_example, person_not_found};
+use super::patient::person_not_found;
 use super::{ControleMrpa, Decisao, Periodo, ScheduledAction, SituacaoAcao, Tipo};
 use crate::api::auth::ApiAuth;
 use crate::api::problem::{ApiError, FieldError};
@@ -34,26 +33,16 @@ use crate::state::AppState;
 // ---------------------------------------------------------------------------------------------
 // Request bodies
 
-/// Uma ação a agendar.
+/// Uma ação a agendar. (Sem exemplo no documento: uma data fixa logo estaria no passado;
+/// docs/api.md tem exemplos com datas relativas.)
 #[derive(Object, Debug, Clone)]
-#[oai(example)]
 pub struct NovaAcao {
     pub tipo: Tipo,
     /// Data prevista (hoje ou depois).
     pub prazo: NaiveDate,
     /// Observações (até 2000 caracteres).
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub observacoes: Option<String>,
-}
-
-impl Example for NovaAcao {
-    fn example() -> Self {
-        NovaAcao {
-            tipo: Tipo::AgendarHiperdia,
-            prazo: NaiveDate::from_ymd_opt(2026, 3, 16).unwrap_or_default(),
-            observacoes: Some("Agendar junto com a consulta de enfermagem.".into()),
-        }
-    }
 }
 
 /// Uma leitura da MRPA.
@@ -67,8 +56,10 @@ pub struct Leitura {
     #[oai(validator(minimum(value = "1"), maximum(value = "3")))]
     pub ordem: u8,
     /// Pressão sistólica (mmHg; aceita de 60 a 280, acima da diastólica).
+    #[oai(validator(minimum(value = "60"), maximum(value = "280")))]
     pub sistolica: i32,
     /// Pressão diastólica (mmHg; aceita de 30 a 160).
+    #[oai(validator(minimum(value = "30"), maximum(value = "160")))]
     pub diastolica: i32,
 }
 
@@ -81,10 +72,10 @@ pub struct RegistroMrpa {
     #[oai(validator(max_items = 30))]
     pub leituras: Vec<Leitura>,
     /// Decisão do profissional (ausente: a sugerida pelo protocolo).
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub decisao: Option<Decisao>,
     /// Análise do profissional.
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub analise: Option<String>,
 }
 
@@ -92,37 +83,37 @@ pub struct RegistroMrpa {
 #[derive(Object, Debug, Clone, Default)]
 pub struct ValoresExames {
     /// Colesterol total (mg/dL; 50 a 1000).
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub colesterol_total: Option<f64>,
     /// HDL-colesterol (mg/dL; 5 a 200).
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub hdl: Option<f64>,
     /// LDL-colesterol (mg/dL; 5 a 700).
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub ldl: Option<f64>,
     /// Triglicerídeos (mg/dL; 10 a 5000).
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub triglicerideos: Option<f64>,
     /// Glicemia de jejum (mg/dL; 20 a 1000).
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub glicemia_jejum: Option<f64>,
     /// Hemoglobina glicada (%; 3 a 20).
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub hemoglobina_glicada: Option<f64>,
     /// Creatinina (mg/dL; 0,1 a 20).
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub creatinina: Option<f64>,
     /// Potássio (mEq/L; 1,5 a 9).
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub potassio: Option<f64>,
     /// Sódio (mEq/L; 100 a 190).
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub sodio: Option<f64>,
     /// Ureia (mg/dL; 2 a 400).
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub ureia: Option<f64>,
     /// Ácido úrico (mg/dL; 0,5 a 20).
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub acido_urico: Option<f64>,
 }
 
@@ -166,20 +157,25 @@ pub enum Sexo {
 #[derive(Object, Debug, Clone)]
 pub struct RegistroRcv {
     /// Idade em anos (40 a 74; ausente: a idade da pessoa na data da avaliação).
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(
+        skip_serializing_if_is_none,
+        nullable,
+        validator(minimum(value = "40"), maximum(value = "74"))
+    )]
     pub idade: Option<u32>,
     /// Ausente: o sexo do cadastro.
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub sexo: Option<Sexo>,
     pub tabagista: bool,
     pub diabetes: bool,
-    /// Pressão sistólica (mmHg).
+    /// Pressão sistólica (mmHg; 60 a 280).
+    #[oai(validator(minimum(value = "60"), maximum(value = "280")))]
     pub sistolica: i32,
     /// Colesterol total (mg/dL): usa a tabela laboratorial.
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub colesterol_total: Option<f64>,
     /// IMC (kg/m²): sem colesterol, para a tabela não laboratorial.
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub imc: Option<f64>,
 }
 
@@ -197,7 +193,7 @@ pub enum Ajuste {
 pub struct RegistroTratamento {
     pub ajuste: Ajuste,
     /// Medicamentos novos ou alterados, por extenso.
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub novos_medicamentos: Option<String>,
 }
 
@@ -207,12 +203,12 @@ pub struct RegistroNutricao {
     /// Peso (kg; 2 a 400).
     pub peso: f64,
     /// Altura (cm; 40 a 250).
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub altura: Option<f64>,
     /// Circunferência abdominal (cm; 30 a 250).
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub circunferencia: Option<f64>,
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub orientacoes: Option<String>,
 }
 
@@ -229,13 +225,13 @@ pub enum Modalidade {
 /// (`consulta` e `recomendacoes` obrigatórias).
 #[derive(Object, Debug, Clone)]
 pub struct RegistroCardiologia {
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub profissional: Option<String>,
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub modalidade: Option<Modalidade>,
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub consulta: Option<String>,
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub recomendacoes: Option<String>,
 }
 
@@ -265,10 +261,10 @@ pub enum Registro {
 pub struct Conclusao {
     /// Data de realização (não futura).
     pub data: NaiveDate,
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub observacoes: Option<String>,
     /// O registro clínico, quando o tipo da ação tem um.
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub registro: Option<Registro>,
 }
 
@@ -278,9 +274,9 @@ pub struct Realizacao {
     pub tipo: Tipo,
     /// Data de realização (não futura).
     pub data: NaiveDate,
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub observacoes: Option<String>,
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub registro: Option<Registro>,
 }
 
@@ -288,13 +284,13 @@ pub struct Realizacao {
 #[derive(Object, Debug, Clone)]
 pub struct Cancelamento {
     /// Motivo do cancelamento.
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub motivo: Option<String>,
 }
 
 /// Envio de uma MRPA: conclui a ação pendente `avaliar_mrpa` (ou registra uma realizada).
+/// (Sem exemplo no documento: datas fixas logo sairiam da janela aceita.)
 #[derive(Object, Debug, Clone)]
-#[oai(example)]
 pub struct EnvioMrpa {
     /// Primeiro dia das medidas em casa.
     pub primeiro_dia: NaiveDate,
@@ -302,43 +298,16 @@ pub struct EnvioMrpa {
     #[oai(validator(max_items = 30))]
     pub leituras: Vec<Leitura>,
     /// Decisão do profissional (ausente: a sugerida pelo protocolo).
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub decisao: Option<Decisao>,
     /// Análise do profissional.
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub analise: Option<String>,
     /// Data da avaliação (ausente: hoje).
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub data: Option<NaiveDate>,
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub observacoes: Option<String>,
-}
-
-impl Example for EnvioMrpa {
-    fn example() -> Self {
-        let mut leituras = Vec::new();
-        for dia in 1..=5u8 {
-            for periodo in [Periodo::Manha, Periodo::Noite] {
-                for ordem in 1..=3u8 {
-                    leituras.push(Leitura {
-                        dia,
-                        periodo,
-                        ordem,
-                        sistolica: if dia == 1 { 162 } else { 136 },
-                        diastolica: if dia == 1 { 98 } else { 84 },
-                    });
-                }
-            }
-        }
-        EnvioMrpa {
-            primeiro_dia: NaiveDate::from_ymd_opt(2026, 2, 17).unwrap_or_default(),
-            leituras,
-            decisao: None,
-            analise: Some("Médias acima da meta; reforçar adesão.".into()),
-            data: NaiveDate::from_ymd_opt(2026, 2, 24),
-            observacoes: None,
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -664,7 +633,6 @@ impl ActionsApi {
         req: &Request,
         Data(state): Data<&AppState>,
         /// Identificador da pessoa.
-        #[oai(example = "person_example")]
         id: Path<i64>,
         body: Json<NovaAcao>,
     ) -> Result<ScheduleResponse, ApiError> {
@@ -719,7 +687,6 @@ impl ActionsApi {
         req: &Request,
         Data(state): Data<&AppState>,
         /// Identificador da pessoa.
-        #[oai(example = "person_example")]
         id: Path<i64>,
         /// Identificador da ação (da linha do tempo).
         acao: Path<i64>,
@@ -784,7 +751,6 @@ impl ActionsApi {
         req: &Request,
         Data(state): Data<&AppState>,
         /// Identificador da pessoa.
-        #[oai(example = "person_example")]
         id: Path<i64>,
         body: Json<Realizacao>,
     ) -> Result<RecordResponse, ApiError> {
@@ -850,7 +816,6 @@ impl ActionsApi {
         req: &Request,
         Data(state): Data<&AppState>,
         /// Identificador da pessoa.
-        #[oai(example = "person_example")]
         id: Path<i64>,
         /// Identificador da ação.
         acao: Path<i64>,
@@ -903,7 +868,6 @@ impl ActionsApi {
         req: &Request,
         Data(state): Data<&AppState>,
         /// Identificador da pessoa.
-        #[oai(example = "person_example")]
         id: Path<i64>,
         body: Json<EnvioMrpa>,
     ) -> Result<Json<ResultadoMrpa>, ApiError> {

@@ -10,7 +10,7 @@ use poem_openapi::{Object, OpenApi};
 use super::{ControlCounters, PracticeLetter, Score};
 use crate::api::auth::ApiAuth;
 use crate::api::problem::ApiError;
-use crate::api::territory::{Team, team_example, team_in_scope};
+use crate::api::territory::{Team, team_in_scope};
 use crate::api::{ApiTags, require_patient_scope};
 use crate::clinical::c5::Practice;
 use crate::hypertension::worklist::{self, Filters};
@@ -65,7 +65,7 @@ impl C5Api {
         auth: ApiAuth,
         Data(state): Data<&AppState>,
         /// Código INE da equipe (só números).
-        #[oai(validator(pattern = r"^[0-9]{1,20}$"), example = "team_example")]
+        #[oai(validator(pattern = r"^[0-9]{1,20}$"))]
         ine: Path<String>,
         /// Só esta microárea da equipe.
         #[oai(validator(pattern = r"^[A-Za-z0-9]{1,10}$"))]

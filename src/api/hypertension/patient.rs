@@ -660,10 +660,6 @@ pub(crate) fn person_not_found() -> ApiError {
     ApiError::not_found("Pessoa não encontrada (ou fora do território do usuário do token).")
 }
 
-pub(crate) fn person_example() -> i64 {
-    1042
-}
-
 pub struct PatientApi;
 
 #[OpenApi(tag = "ApiTags::Hipertensao")]
@@ -686,7 +682,6 @@ impl PatientApi {
         req: &Request,
         Data(state): Data<&AppState>,
         /// Identificador da pessoa (`id` da lista de hipertensos).
-        #[oai(example = "person_example")]
         id: Path<i64>,
     ) -> Result<Json<PatientSummary>, ApiError> {
         let user = auth.user();
@@ -840,7 +835,6 @@ impl PatientApi {
         req: &Request,
         Data(state): Data<&AppState>,
         /// Identificador da pessoa.
-        #[oai(example = "person_example")]
         id: Path<i64>,
         /// Só eventos desta data em diante (AAAA-MM-DD).
         desde: Query<Option<NaiveDate>>,

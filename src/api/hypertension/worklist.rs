@@ -267,10 +267,6 @@ fn person(r: &summary::Model, today: NaiveDate) -> Person {
     }
 }
 
-fn example_team() -> Option<String> {
-    Some("0000000001".into())
-}
-
 fn example_search() -> Option<String> {
     Some("maria".into())
 }
@@ -296,7 +292,7 @@ impl WorklistApi {
         req: &Request,
         Data(state): Data<&AppState>,
         /// Equipe (código INE, só números). Equipe desconhecida ou fora do território: 400.
-        #[oai(validator(pattern = r"^[0-9]{1,20}$"), example = "example_team")]
+        #[oai(validator(pattern = r"^[0-9]{1,20}$"))]
         equipe: Query<Option<String>>,
         /// Microárea (letras e números, até 10).
         #[oai(validator(pattern = r"^[A-Za-z0-9]{1,10}$"))]
