@@ -133,6 +133,7 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = poem::Response> {
         .at(paths::MY_TOKENS, methods::get(admin::my_tokens).post(admin::create_my_token))
         .at("/tokens/:id/revogar", methods::post(admin::revoke_my_token))
         .at(paths::AUDIT, methods::get(audit::trail))
+        .at("/auditoria/registros/:id", methods::get(audit::row))
         .nest("/api", crate::api::routes())
         .at(paths::AUDIT_CSV, methods::get(audit::csv))
         .at(paths::HEALTH, methods::get(health::health))

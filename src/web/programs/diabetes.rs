@@ -207,7 +207,7 @@ pub async fn list(
     let today = state.today();
     let body = html! {
         h1 { "Diabetes" }
-        p class="hint" { "Pessoas com diabetes (CIAP T89, T90; CID-10 E10, E11, E14) do seu território, com a última hemoglobina glicada, o controle pela meta da idade e as boas práticas do indicador C4 (" (c4::EDITION) ")." }
+        p class="hint" { "Pessoas com diabetes (CIAP T89, T90; CID-10 E10, E11, E14) do seu território, com a última hemoglobina glicada, o controle pela meta da idade e as boas práticas do indicador " (c4::EDITION) "." }
         (filters_form(&q))
         (counters_section(&q, &counters))
         @if rows.is_empty() {
@@ -326,6 +326,11 @@ fn control_badge(key: &str) -> Markup {
 
 fn row(r: &Row, today: NaiveDate) -> Markup {
     let due = due_list(r.c4_due.as_deref());
+    // One badge per day: "C, D, F até 31/12/2026".
+    let mut by_day: std::collections::BTreeMap<NaiveDate, Vec<&str>> = Default::default();
+    for (letter, by) in &due {
+        by_day.entry(*by).or_default().push(letter.as_str());
+    }
     html! {
         tr {
             td { a class="patient-name" href=(paths::patient(r.co_seq_cidadao)) { (r.no_cidadao) } }
@@ -341,8 +346,10 @@ fn row(r: &Row, today: NaiveDate) -> Markup {
             td { (r.c4_points) }
             td {
                 @if due.is_empty() { "Em dia" }
-                @for (letter, by) in &due {
-                    span class="badge badge-muted" title=(c4::C4.practice(letter).map_or("", |p| p.description)) { (letter) " até " (format::date(*by)) } " "
+                @for (by, letters) in &by_day {
+                    span class="badge badge-muted" title=(letters.iter().filter_map(|l| c4::C4.practice(l)).map(|p| format!("{}: {}", p.letter, p.description)).collect::<Vec<_>>().join("; ")) {
+                        (letters.join(", ")) " até " (format::date(*by))
+                    } " "
                 }
             }
         }
