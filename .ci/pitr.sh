@@ -63,7 +63,9 @@ port = $PORT
 unix_socket_directories = '$WORK'
 wal_level = replica
 archive_mode = on
-archive_command = 'test ! -f $ARCHIVE/%f && cp %p $ARCHIVE/%f'
+# Copy then rename: a segment is in the archive whole or not at all (a copy cut by the
+# disaster must not pass for a segment; the wait below looks for the file).
+archive_command = 'test ! -f $ARCHIVE/%f && cp %p $ARCHIVE/%f.part && mv $ARCHIVE/%f.part $ARCHIVE/%f'
 archive_timeout = 60
 CONF
 as_pg "$PGBIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg.log" -w start >/dev/null
@@ -115,7 +117,8 @@ recovery_target_action = 'promote'
 archive_mode = off
 CONF
 as_pg touch "$WORK/restored/recovery.signal"
-as_pg "$PGBIN/pg_ctl" -D "$WORK/restored" -l "$WORK/restored.log" -w -t 600 start >/dev/null
+as_pg "$PGBIN/pg_ctl" -D "$WORK/restored" -l "$WORK/restored.log" -w -t 600 start >/dev/null ||
+  { tail -30 "$WORK/restored.log"; fail "the restored cluster did not start"; }
 for _ in $(seq 1 6000); do
   [ "$(psql -XqAt "$ADMIN" -c 'SELECT pg_is_in_recovery()' 2>/dev/null || true)" = f ] && break # polled
   sleep 0.1
