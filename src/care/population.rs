@@ -11,6 +11,12 @@ use crate::esus::catalogue::Catalogue;
 /// A CTE named `h` with one column, `co_cidadao`: the citizens with a current problem coded
 /// with `list`; and the values its placeholders take.
 pub fn coded_cte(catalogue: &Catalogue, list: &CodeList) -> (String, Vec<Value>) {
+    cte(catalogue, list, None)
+}
+
+/// [`coded_cte`], limited to one citizen inside the CTE when `person` is given (the person
+/// page asks about one person: the index on the record, not a scan of every problem).
+fn cte(catalogue: &Catalogue, list: &CodeList, person: Option<i64>) -> (String, Vec<Value>) {
     let mut values: Vec<Value> = catalogue
         .current_problem_situations()
         .iter()
@@ -37,10 +43,12 @@ pub fn coded_cte(catalogue: &Catalogue, list: &CodeList) -> (String, Vec<Value>)
             LEFT JOIN tb_ciap ci ON ci.co_seq_ciap = p.co_ciap
             LEFT JOIN tb_cid10 cd ON cd.co_cid10 = p.co_cid10
             WHERE pe.co_situacao_problema IN (?, ?)
-              AND (UPPER(TRIM(ci.co_ciap)) IN ({}) OR {cid_like})
+              AND (UPPER(TRIM(ci.co_ciap)) IN ({}) OR {cid_like}){}
         )",
-        placeholders(list.ciap.len())
+        placeholders(list.ciap.len()),
+        if person.is_some() { " AND pr.co_cidadao = ?" } else { "" }
     );
+    values.extend(person.map(Value::from));
     (sql, values)
 }
 
@@ -69,9 +77,8 @@ pub async fn has_coded_problem(
     list: &CodeList,
     person: i64,
 ) -> Result<bool, DbErr> {
-    let (cte, mut values) = coded_cte(catalogue, list);
-    values.push(Value::from(person));
-    let sql = format!("{cte} SELECT COUNT(*) AS n FROM h WHERE co_cidadao = ?");
+    let (cte, values) = cte(catalogue, list, Some(person));
+    let sql = format!("{cte} SELECT COUNT(*) AS n FROM h");
     let rows = db
         .query_all_raw(statement(db.get_database_backend(), &sql, values))
         .await?;
