@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 use sea_orm::{DatabaseConnection, DbErr};
 use sistema_aps::auth::Scope;
 use sistema_aps::config::Config;
-use sistema_aps::hypertension::worklist;
-use sistema_aps::web::hypertension::ListQuery;
+use sistema_aps::programs::hypertension::worklist;
+use sistema_aps::web::programs::hypertension::ListQuery;
 
 /// One request's worth of the page's list queries (what `web::hypertension::list` reads).
 async fn once(db: &DatabaseConnection, scope: &Scope, q: &ListQuery) -> Result<usize, DbErr> {

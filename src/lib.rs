@@ -14,7 +14,6 @@ pub mod db;
 pub mod drain;
 pub mod esus;
 pub mod export;
-pub mod hypertension;
 pub mod print;
 pub mod probe;
 pub mod programs;

@@ -10,12 +10,12 @@
 //!   reads), applies the rate limit, and the `ApiAuth` security scheme operations take.
 //! - `docs.rs` — the documentation page (vendored Swagger UI, no external loads, strict CSP).
 //! - `territory.rs` — teams and micro-areas in scope.
-//! - `hypertension/` — one file per endpoint group: `worklist.rs`, `c5.rs`, `patient.rs`
+//! - `programs/hypertension/` — one file per endpoint group: `worklist.rs`, `c5.rs`, `patient.rs`
 //!   (summary, timeline), `actions.rs` (follow-up writes and the MRPA submission).
 //!
 //! # Adding an endpoint
 //!
-//! 1. Create one file, e.g. `src/api/hypertension/patients.rs`, with request/response types
+//! 1. Create one file, e.g. `src/api/programs/hypertension/patients.rs`, with request/response types
 //!    (`#[derive(Object)]`, Portuguese doc comments — they become the descriptions — and an
 //!    `Example` for the main response) and a `pub struct PatientsApi;` with
 //!    `#[OpenApi(tag = "ApiTags::Hipertensao")] impl PatientsApi { ... }`.
@@ -30,7 +30,8 @@
 //!    `audit_origin(req)`; the resource is the API path (`/api/v1/...`).
 //! 5. Writes take a Bearer token (the middleware refuses writes by cookie) and return 201/200
 //!    with the created/updated object; invalid input is `ApiError::invalid(field, message)`.
-//! 6. Register the struct in [`service`]'s tuple, then regenerate the committed document:
+//! 6. Register the struct in its programme's tuple in `programs/mod.rs` (a programme's APIs are
+//!    one line there; [`service`] takes them all), then regenerate the committed document:
 //!    `cargo run -- openapi > openapi/openapi.json` (a test fails until you do), add a curl
 //!    example to `docs/api.md`, and tests to `tests/app/api.rs`.
 
@@ -40,8 +41,8 @@
 
 pub mod auth;
 pub mod docs;
-pub mod hypertension;
 pub mod problem;
+pub mod programs;
 pub mod territory;
 
 use std::sync::LazyLock;
@@ -65,24 +66,12 @@ pub enum ApiTags {
     Hipertensao,
 }
 
-type Apis = (
-    territory::TerritoryApi,
-    hypertension::worklist::WorklistApi,
-    hypertension::c5::C5Api,
-    hypertension::patient::PatientApi,
-    hypertension::actions::ActionsApi,
-);
+type Apis = (territory::TerritoryApi, programs::Apis);
 
 /// The poem-openapi service of `/api/v1`.
 pub fn service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
-        (
-            territory::TerritoryApi,
-            hypertension::worklist::WorklistApi,
-            hypertension::c5::C5Api,
-            hypertension::patient::PatientApi,
-            hypertension::actions::ActionsApi,
-        ),
+        (territory::TerritoryApi, programs::apis()),
         "Sistema APS — API",
         API_VERSION,
     )

@@ -11,7 +11,7 @@ use poem_openapi::{Object, OpenApi};
 use super::auth::ApiAuth;
 use super::problem::ApiError;
 use super::{ApiTags, require_patient_scope};
-use crate::hypertension::worklist::{self, TeamOption};
+use crate::programs::hypertension::worklist::{self, TeamOption};
 use crate::state::AppState;
 
 /// Uma equipe (eSF/eAP) com pessoas hipertensas no território do usuário.

@@ -37,3 +37,24 @@ pub async fn get(
         .one(db)
         .await
 }
+
+/// The least recent rebuild among every read model of the registry (the person model and each
+/// programme's), `None` until all of them have been built once: what the footer's "data
+/// updated …" and an alert on staleness want.
+pub async fn oldest(db: &impl ConnectionTrait) -> Result<Option<read_model_status::Model>, DbErr> {
+    let mut oldest: Option<read_model_status::Model> = None;
+    for name in crate::programs::read_models() {
+        match get(db, name).await? {
+            None => return Ok(None),
+            Some(s) => {
+                if oldest
+                    .as_ref()
+                    .is_none_or(|o| s.refreshed_at < o.refreshed_at)
+                {
+                    oldest = Some(s);
+                }
+            }
+        }
+    }
+    Ok(oldest)
+}

@@ -4,6 +4,7 @@
 //! programme is its folder, its migration and one line here.
 
 pub mod diabetes;
+pub mod hypertension;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -91,7 +92,7 @@ impl std::fmt::Debug for ProgramDef {
 }
 
 /// Every programme, in the order the navigation shows them.
-pub static ALL: &[&ProgramDef] = &[&crate::hypertension::PROGRAM, &diabetes::PROGRAM];
+pub static ALL: &[&ProgramDef] = &[&hypertension::PROGRAM, &diabetes::PROGRAM];
 
 /// Programmes announced in the navigation but not built yet.
 pub const PLANNED: &[&str] = &[

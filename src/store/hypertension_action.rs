@@ -10,7 +10,7 @@ pub struct Model {
     pub id: i64,
     /// `tb_cidadao.co_seq_cidadao`.
     pub co_cidadao: i64,
-    /// A [`crate::hypertension::actions::ActionType`] key.
+    /// A [`crate::programs::hypertension::actions::ActionType`] key.
     pub action_type: String,
     /// `pending`, `done` or `cancelled`.
     pub status: String,

@@ -8,9 +8,6 @@ pub mod error;
 pub mod format;
 pub mod health;
 pub mod htmx;
-pub mod hypertension;
-pub mod hypertension_documents;
-pub mod hypertension_reports;
 pub mod layout;
 pub mod limits;
 pub mod login;
@@ -39,7 +36,7 @@ pub use crate::state::AppState;
 impl AppState {
     /// The header and footer: who is signed in and how old the derived data is.
     pub async fn footer(&self, user: Option<&crate::auth::CurrentUser>) -> layout::Footer {
-        let freshness = match crate::hypertension::read_model::status(&self.db).await {
+        let freshness = match crate::care::status::oldest(&self.db).await {
             Ok(Some(s)) => {
                 let minutes = (Utc::now() - s.refreshed_at).num_minutes();
                 Some(format!("Dados do PEC atualizados {}", format::ago(minutes)))
@@ -89,25 +86,12 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = poem::Response> {
         crate::telemetry::request::RequestTelemetry::new(&state.config.server.trusted_proxies);
     let max_body = state.config.server.max_body_bytes;
     let max_head = state.config.server.max_head_bytes;
-    Route::new()
+    programs::routes(Route::new())
         .at(paths::HOME, methods::get(home))
         .at(paths::LOGIN, methods::get(login::login_page).post(login::submit))
         .at(paths::LOGOUT, methods::post(login::logout))
         .at(paths::PASSWORD, methods::get(login::password_page).post(login::password_submit))
-        .at(paths::HYPERTENSION, methods::get(hypertension::list))
-        .at(paths::HYPERTENSION_ACS, methods::get(hypertension_reports::acs_list))
-        .at(paths::HYPERTENSION_CSV, methods::get(hypertension_documents::export_csv))
-        .at(paths::HYPERTENSION_XLSX, methods::get(hypertension_documents::export_xlsx))
-        .at(
-            paths::HYPERTENSION_PRESCRIPTIONS,
-            methods::post(hypertension_documents::prescriptions),
-        )
-        .at("/pacientes/:id/receita.pdf", methods::get(hypertension_documents::patient_prescription))
-        .at("/pacientes/:id/mrpa.pdf", methods::get(hypertension_documents::mrpa_sheet))
-        .at(paths::HYPERTENSION_TEAM, methods::get(hypertension_reports::team_summary))
         .at(paths::PEOPLE, methods::get(person::search))
-        .at(programs::diabetes::LIST, methods::get(programs::diabetes::list))
-        .at(programs::diabetes::CSV, methods::get(programs::diabetes::export_csv))
         .at("/pacientes/:id", methods::get(patient::page))
         .at("/pacientes/:id/acoes", methods::post(patient::schedule))
         .at(

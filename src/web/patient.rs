@@ -26,11 +26,15 @@ use crate::clinical::hiperdia::{ActionType, RecordKind, Status};
 use crate::clinical::kidney;
 use crate::clinical::mrpa::{self, Decision, HomeReading, Period};
 use crate::clinical::sex::Sex;
-use crate::hypertension::actions::{
+use crate::programs::hypertension::actions::{
     self, ActionError, Actor, Adjustment, Completion, MODALITIES, MrpaRecord, Record,
 };
-use crate::hypertension::patient::{self, BpPoint, FieldError, PatientView, TimelineEvent};
-use crate::hypertension::treatment::{self, CatalogueItem, Change, MedStatus, NewMedication};
+use crate::programs::hypertension::patient::{
+    self, BpPoint, FieldError, PatientView, TimelineEvent,
+};
+use crate::programs::hypertension::treatment::{
+    self, CatalogueItem, Change, MedStatus, NewMedication,
+};
 use crate::store::hypertension_summary as summary;
 
 use super::error::WebError;
@@ -931,7 +935,7 @@ fn status_section(v: &PatientView, today: NaiveDate) -> Markup {
                 dt { "Próxima ação" } dd class="next-action" {
                     @match (&s.next_action_type, s.next_action_due) {
                         (Some(t), Some(due)) => {
-                            (crate::hypertension::followup::action_label(t))
+                            (crate::programs::hypertension::followup::action_label(t))
                             @if due < today {
                                 " " span class="badge badge-bad overdue" { "Atrasada desde " (format::date(due)) }
                             } @else {

@@ -233,7 +233,7 @@ async fn corrupted_pec_rows_are_skipped_and_counted_never_fatal() {
         );
 
         // `pec check` reports the same counts from a refresh it rolls back.
-        let before = sistema_aps::hypertension::read_model::status(app.conn())
+        let before = sistema_aps::programs::hypertension::read_model::status(app.conn())
             .await
             .expect("status")
             .expect("refreshed");
@@ -263,7 +263,7 @@ async fn corrupted_pec_rows_are_skipped_and_counted_never_fatal() {
             text.contains("linhas ignoradas [name_length]: 1 — nome com mais de 200 caracteres (pessoa ignorada) (co_seq_cidadao 5)"),
             "{backend:?}: {text}"
         );
-        let after = sistema_aps::hypertension::read_model::status(app.conn())
+        let after = sistema_aps::programs::hypertension::read_model::status(app.conn())
             .await
             .expect("status")
             .expect("refreshed");

@@ -5,8 +5,8 @@
 use chrono::Duration;
 use poem::http::StatusCode;
 use sistema_aps::auth::Role;
-use sistema_aps::hypertension::actions::Actor;
-use sistema_aps::hypertension::treatment::{self, NewMedication};
+use sistema_aps::programs::hypertension::actions::Actor;
+use sistema_aps::programs::hypertension::treatment::{self, NewMedication};
 
 use crate::fixture::{Fixture, Person, TEAM_A, TEAM_B};
 use crate::helpers::{Start, TestApp, assignment, backends, body, html, select, text_of};

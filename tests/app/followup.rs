@@ -6,10 +6,10 @@ use chrono::{Duration, NaiveDate};
 use sistema_aps::auth::Role;
 use sistema_aps::clinical::hiperdia::ActionType;
 use sistema_aps::clinical::mrpa::{Decision, HomeReading, Period};
-use sistema_aps::hypertension::actions::{
+use sistema_aps::programs::hypertension::actions::{
     self, ActionError, Actor, Completion, MrpaRecord, Record,
 };
-use sistema_aps::hypertension::treatment::{self, NewMedication};
+use sistema_aps::programs::hypertension::treatment::{self, NewMedication};
 
 use crate::fixture::{Fixture, Person, TEAM_A, TEAM_B};
 use crate::helpers::{Start, TestApp, assignment, backends, body, html, select, text_of};

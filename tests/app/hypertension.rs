@@ -399,9 +399,10 @@ async fn counters_equal_rows_and_teams_stay_apart_on_the_synthetic_municipality(
             },
         )
         .await;
-        let teams = sistema_aps::hypertension::worklist::teams(app.conn(), &app.session_scope())
-            .await
-            .expect("teams");
+        let teams =
+            sistema_aps::programs::hypertension::worklist::teams(app.conn(), &app.session_scope())
+                .await
+                .expect("teams");
         assert!(
             teams.len() >= 2,
             "{backend:?}: the seed makes several teams"

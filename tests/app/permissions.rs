@@ -9,8 +9,8 @@ use serde_json::json as j;
 use sistema_aps::auth::permission::{self, Cell, Permission, Profile};
 use sistema_aps::auth::{Grants, Policy, Profession, Role, Scope, tokens, users};
 use sistema_aps::clinical::hiperdia::ActionType;
-use sistema_aps::hypertension::actions::{self, Actor, Completion, Record};
-use sistema_aps::hypertension::treatment::{self, NewMedication};
+use sistema_aps::programs::hypertension::actions::{self, Actor, Completion, Record};
+use sistema_aps::programs::hypertension::treatment::{self, NewMedication};
 
 use crate::fixture::{Fixture, Person, TEAM_A};
 use crate::helpers::{

@@ -12,7 +12,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFi
 use serde_json::{Value, json as j};
 use sistema_aps::auth::Role;
 use sistema_aps::db::sql::statement;
-use sistema_aps::hypertension::actions::{ActionError, DUPLICATE_WRITE};
+use sistema_aps::programs::hypertension::actions::{ActionError, DUPLICATE_WRITE};
 use sistema_aps::store::{hypertension_action, hypertension_mrpa};
 
 use crate::api::{json, problem, user_with_token};

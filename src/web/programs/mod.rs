@@ -1,19 +1,61 @@
-//! Each programme's own pages and its panel on the person page.
+//! Each programme's own pages and its panel on the person page. Every programme in
+//! [`crate::programs::ALL`] has one [`WebProgram`] here, in [`ALL`]: its routes are mounted and
+//! its panel is asked for by the generic code (`web::routes`, the person page), never by name.
 
 pub mod diabetes;
+pub mod hypertension;
 
 use maud::Markup;
+use poem::Route;
 
+use crate::programs::BoxFuture;
 use crate::state::AppState;
 
 use super::error::WebError;
+
+/// The panel a programme adds to the person page, `None` when the person is not on its list
+/// (the caller checked the scope on the person).
+pub type PanelFn = for<'a> fn(&'a AppState, i64) -> BoxFuture<'a, Result<Option<Markup>, WebError>>;
+
+/// A programme's web side.
+pub struct WebProgram {
+    /// The key of its [`crate::programs::ProgramDef`].
+    pub key: &'static str,
+    /// Mounts its pages.
+    pub routes: fn(Route) -> Route,
+    /// Its panel on the person page, if it has one there (hypertension renders the whole
+    /// programme page instead).
+    pub panel: Option<PanelFn>,
+}
+
+/// Every programme's web side, in the order of [`crate::programs::ALL`].
+pub static ALL: &[&WebProgram] = &[&hypertension::WEB, &diabetes::WEB];
+
+/// Mounts every programme's pages.
+pub fn routes(route: Route) -> Route {
+    ALL.iter().fold(route, |r, p| (p.routes)(r))
+}
 
 /// The panels of the programmes the person is on, for the person page (the caller checked the
 /// scope on the person).
 pub async fn panels(state: &AppState, person: i64) -> Result<Vec<Markup>, WebError> {
     let mut out = Vec::new();
-    if let Some(p) = diabetes::panel(state, person).await? {
-        out.push(p);
+    for program in ALL {
+        if let Some(panel) = program.panel
+            && let Some(p) = panel(state, person).await?
+        {
+            out.push(p);
+        }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_programme_has_its_web_side_in_the_same_order() {
+        let web: Vec<&str> = super::ALL.iter().map(|p| p.key).collect();
+        let registry: Vec<&str> = crate::programs::ALL.iter().map(|p| p.key).collect();
+        assert_eq!(web, registry);
+    }
 }

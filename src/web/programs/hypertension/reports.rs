@@ -11,12 +11,12 @@ use crate::audit::{self, Action, Event};
 use crate::clinical::age;
 use crate::clinical::blood_pressure::ControlStatus;
 use crate::clinical::c5::{self, Practice};
-use crate::hypertension::{acs, team, worklist};
+use crate::programs::hypertension::{acs, team, worklist};
 
-use super::error::WebError;
-use super::layout;
-use super::session::{Auth, Client};
-use super::{AppState, format, paths};
+use crate::web::error::WebError;
+use crate::web::layout;
+use crate::web::session::{Auth, Client};
+use crate::web::{AppState, format, paths};
 
 /// `equipe` and `microarea` of the query string, validated like the worklist's.
 fn team_and_area(req: &Request) -> Result<(String, Option<String>), WebError> {

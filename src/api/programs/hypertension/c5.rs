@@ -13,7 +13,7 @@ use crate::api::problem::ApiError;
 use crate::api::territory::{Team, team_in_scope};
 use crate::api::{ApiTags, require_patient_scope};
 use crate::clinical::c5::Practice;
-use crate::hypertension::worklist::{self, Filters};
+use crate::programs::hypertension::worklist::{self, Filters};
 use crate::state::AppState;
 
 /// Quantas pessoas cumprem uma boa prática C5.
@@ -96,7 +96,7 @@ impl C5Api {
                 pendente,
             });
         }
-        let refreshed = crate::hypertension::read_model::status(db)
+        let refreshed = crate::programs::hypertension::read_model::status(db)
             .await?
             .map(|s| s.refreshed_at);
         Ok(Json(C5Summary {

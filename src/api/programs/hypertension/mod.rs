@@ -14,7 +14,25 @@ use crate::clinical::c5::Practice;
 use crate::clinical::exams::Analyte;
 use crate::clinical::hiperdia::{ActionType, Status};
 use crate::clinical::mrpa::{Decision, HomeControl, Period};
-use crate::hypertension::worklist::Tab;
+use crate::programs::hypertension::worklist::Tab;
+
+/// The programme's endpoint groups, mounted by `api::programs::apis`.
+pub type Apis = (
+    worklist::WorklistApi,
+    c5::C5Api,
+    patient::PatientApi,
+    actions::ActionsApi,
+);
+
+/// The value of [`Apis`].
+pub fn apis() -> Apis {
+    (
+        worklist::WorklistApi,
+        c5::C5Api,
+        patient::PatientApi,
+        actions::ActionsApi,
+    )
+}
 
 /// Situação da pressão arterial pela última aferição.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,8 +141,8 @@ pub struct ControlCounters {
     pub em_tratamento: u64,
 }
 
-impl From<crate::hypertension::worklist::Counters> for ControlCounters {
-    fn from(c: crate::hypertension::worklist::Counters) -> Self {
+impl From<crate::programs::hypertension::worklist::Counters> for ControlCounters {
+    fn from(c: crate::programs::hypertension::worklist::Counters) -> Self {
         ControlCounters {
             total: c.total,
             controlada: c.controlled,
@@ -162,8 +180,8 @@ pub struct Score {
     pub media: Option<f64>,
 }
 
-impl From<crate::hypertension::worklist::Score> for Score {
-    fn from(s: crate::hypertension::worklist::Score) -> Self {
+impl From<crate::programs::hypertension::worklist::Score> for Score {
+    fn from(s: crate::programs::hypertension::worklist::Score) -> Self {
         Score {
             pessoas: s.people,
             pontos: s.points,

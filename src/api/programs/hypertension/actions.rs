@@ -24,10 +24,10 @@ use crate::clinical::exams::Analyte;
 use crate::clinical::hiperdia::ActionType;
 use crate::clinical::mrpa::{self, HomeReading};
 use crate::clinical::sex::Sex;
-use crate::hypertension::actions::{
+use crate::programs::hypertension::actions::{
     self, ActionError, Actor, Adjustment, Completed, Completion, MrpaRecord, Record,
 };
-use crate::hypertension::patient;
+use crate::programs::hypertension::patient;
 use crate::state::AppState;
 
 // ---------------------------------------------------------------------------------------------

@@ -7,14 +7,14 @@ use poem::web::{Data, Path};
 use poem::{Request, Response, handler};
 
 use crate::audit::{self, Action, Event};
-use crate::hypertension::actions::ActionError;
-use crate::hypertension::{documents, patient, worklist};
 use crate::print::{self, Header};
+use crate::programs::hypertension::actions::ActionError;
+use crate::programs::hypertension::{documents, patient, worklist};
 
-use super::error::WebError;
-use super::hypertension::ListQuery;
-use super::session::{Auth, Client, FormData, FormList, check_csrf};
-use super::{AppState, paths};
+use super::ListQuery;
+use crate::web::error::WebError;
+use crate::web::session::{Auth, Client, FormData, FormList, check_csrf};
+use crate::web::{AppState, paths};
 
 fn header_of(state: &AppState) -> Header {
     let p = &state.config.print;

@@ -20,12 +20,22 @@ use crate::programs::diabetes::worklist::{
 use crate::state::AppState;
 use crate::store::diabetes_summary::Model as Row;
 
-use super::super::error::WebError;
-use super::super::session::{Auth, Client};
-use super::super::{format, layout, paths};
+use crate::web::error::WebError;
+use crate::web::session::{Auth, Client};
+use crate::web::{format, layout, paths};
 
 pub const LIST: &str = "/diabeticos";
 pub const CSV: &str = "/diabeticos/exportar.csv";
+
+/// The programme's web side (`web::programs::ALL`).
+pub static WEB: super::WebProgram = super::WebProgram {
+    key: crate::programs::diabetes::READ_MODEL,
+    routes: |route| {
+        use crate::web::methods::get;
+        route.at(LIST, get(list)).at(CSV, get(export_csv))
+    },
+    panel: Some(|state, person| Box::pin(panel(state, person))),
+};
 
 /// The list's query: filters, sort and page, parsed once for the page and the export.
 #[derive(Debug, Clone, Default)]

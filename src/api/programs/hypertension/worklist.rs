@@ -18,8 +18,8 @@ use crate::audit::{self, Action, Event};
 use crate::clinical::age;
 use crate::clinical::blood_pressure::ControlStatus;
 use crate::clinical::c5::Practice;
-use crate::hypertension::followup;
-use crate::hypertension::worklist::{
+use crate::programs::hypertension::followup;
+use crate::programs::hypertension::worklist::{
     self, Filters, MAX_PAGE, MAX_SEARCH_CHARS, PageRequest, Search, Sort,
 };
 use crate::state::AppState;
@@ -362,7 +362,7 @@ impl WorklistApi {
             Event {
                 user: Some(user),
                 action: Action::ViewList,
-                resource: super::super::V1_PREFIX.to_string() + "/hipertensos",
+                resource: crate::api::V1_PREFIX.to_string() + "/hipertensos",
                 filters: req.uri().query().map(String::from),
                 persons: page.rows.iter().map(|r| r.co_seq_cidadao).collect(),
                 person_count: page.total,
@@ -370,7 +370,7 @@ impl WorklistApi {
             },
         )
         .await?;
-        let refreshed = crate::hypertension::read_model::status(&state.db)
+        let refreshed = crate::programs::hypertension::read_model::status(&state.db)
             .await?
             .map(|s| s.refreshed_at);
         let today = state.today();

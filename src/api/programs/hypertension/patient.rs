@@ -25,10 +25,10 @@ use crate::clinical::c5::Due;
 use crate::clinical::cv_risk::RiskBand;
 use crate::clinical::exams::Analyte;
 use crate::clinical::mrpa::Decision;
-use crate::hypertension::actions::{Adjustment, MODALITIES};
-use crate::hypertension::followup;
-use crate::hypertension::patient::{self, TimelineEvent};
-use crate::hypertension::treatment::MedStatus;
+use crate::programs::hypertension::actions::{Adjustment, MODALITIES};
+use crate::programs::hypertension::followup;
+use crate::programs::hypertension::patient::{self, TimelineEvent};
+use crate::programs::hypertension::treatment::MedStatus;
 use crate::state::AppState;
 
 /// Endereço do domicílio (cadastro domiciliar do PEC).
@@ -613,7 +613,7 @@ fn item(e: &TimelineEvent) -> Option<TimelineItem> {
     })
 }
 
-fn medication(m: &crate::hypertension::treatment::Medication) -> Medicamento {
+fn medication(m: &crate::programs::hypertension::treatment::Medication) -> Medicamento {
     Medicamento {
         id: m.row.id,
         nome: m.row.name.clone(),
@@ -752,7 +752,7 @@ impl PatientApi {
                 }
             })
             .collect();
-        let refreshed = crate::hypertension::read_model::status(&state.db)
+        let refreshed = crate::programs::hypertension::read_model::status(&state.db)
             .await?
             .map(|r| r.refreshed_at);
         Ok(Json(PatientSummary {

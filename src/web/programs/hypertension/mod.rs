@@ -2,6 +2,9 @@
 //! form, the list and its pagination. One handler serves the full page, or — for htmx — only
 //! the `#painel` fragment it swaps; the URL always reflects what is shown.
 
+pub mod documents;
+pub mod reports;
+
 use maud::{Markup, html};
 use poem::http::header;
 use poem::web::Data;
@@ -11,8 +14,8 @@ use crate::auth::Permission;
 use crate::clinical::age;
 use crate::clinical::blood_pressure::ControlStatus;
 use crate::clinical::c5::{self, Practice};
-use crate::hypertension::followup;
-use crate::hypertension::worklist::{
+use crate::programs::hypertension::followup;
+use crate::programs::hypertension::worklist::{
     self, Filters, MAX_PAGE, MAX_SEARCH_CHARS, PER_PAGE_CHOICES, Page, PageRequest, Search, Sort,
     Tab, TeamOption,
 };
@@ -20,11 +23,37 @@ use crate::store::hypertension_summary as summary;
 
 use crate::audit::{self, Action, Event};
 
-use super::error::WebError;
-use super::htmx::HxRequest;
-use super::layout;
-use super::session::{Auth, CSRF_FIELD, Client};
-use super::{AppState, format, paths};
+use crate::web::error::WebError;
+use crate::web::htmx::HxRequest;
+use crate::web::layout;
+use crate::web::session::{Auth, CSRF_FIELD, Client};
+use crate::web::{AppState, format, paths};
+
+/// The programme's web side (`web::programs::ALL`): the worklist, its exports and documents,
+/// the ACS list and the team summary. Its person page is the patient page itself, so it adds no
+/// panel there.
+pub static WEB: super::WebProgram = super::WebProgram {
+    key: crate::programs::hypertension::READ_MODEL,
+    routes: |route| {
+        use crate::web::methods::{get, post};
+        route
+            .at(paths::HYPERTENSION, get(list))
+            .at(paths::HYPERTENSION_ACS, get(reports::acs_list))
+            .at(paths::HYPERTENSION_CSV, get(documents::export_csv))
+            .at(paths::HYPERTENSION_XLSX, get(documents::export_xlsx))
+            .at(
+                paths::HYPERTENSION_PRESCRIPTIONS,
+                post(documents::prescriptions),
+            )
+            .at(
+                "/pacientes/:id/receita.pdf",
+                get(documents::patient_prescription),
+            )
+            .at("/pacientes/:id/mrpa.pdf", get(documents::mrpa_sheet))
+            .at(paths::HYPERTENSION_TEAM, get(reports::team_summary))
+    },
+    panel: None,
+};
 
 /// The list's query string, parsed and validated, with Portuguese messages for the person.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
