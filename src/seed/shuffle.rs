@@ -58,6 +58,18 @@ const CATALOGUES: &[Catalogue] = &[
         columns: &["nu_cid10", "no_cid10"],
         references: &[("tb_problema", "co_cid10")],
     },
+    // Exam and procedure catalogue: the C4 HbA1c and foot-exam practices find their rows by
+    // SIGTAP / e-SUS code, never by this id. (Whether `ta_evolucao_plano_ciap.co_proced` points
+    // to this catalogue in a real PEC is not verified; the mirror says so, and it is moved too.)
+    Catalogue {
+        table: "tb_proced",
+        key: "co_seq_proced",
+        columns: &["co_proced", "no_proced"],
+        references: &[
+            ("tb_exame_requisitado", "co_proced"),
+            ("ta_evolucao_plano_ciap", "co_proced"),
+        ],
+    },
 ];
 
 /// First id of the shuffled ranges: above every id the generator and the fixtures use, so

@@ -56,22 +56,44 @@ async fn world(f: &mut Fixture<'_>) {
 /// Every derived row the app computes, as text, in a stable order: the summary, the teams and
 /// the monthly C5 results.
 async fn snapshot(app: &TestApp) -> Vec<String> {
+    rows(
+        app,
+        &[
+            "SELECT co_seq_cidadao, no_cidadao, nu_ine, micro_area, control_status, last_bp_date, \
+             last_visit_date, c5_visit, c5_bp, c5_anthropometry, c5_acs_visits, \
+             CAST(c5_points AS BIGINT) AS c5_points, \
+             acs_visit_dates FROM hypertension_summary ORDER BY co_seq_cidadao",
+            "SELECT nu_ine, no_equipe, CAST(people AS BIGINT) AS people FROM hypertension_team ORDER BY nu_ine",
+            "SELECT nu_ine, month_end, CAST(people AS BIGINT) AS people, CAST(points AS BIGINT) AS points FROM hypertension_team_month ORDER BY nu_ine, month_end",
+        ],
+    )
+    .await
+}
+
+/// The diabetes read model, every column a rule derives (C4 practice by practice), as text.
+async fn diabetes_snapshot(app: &TestApp) -> Vec<String> {
+    rows(
+        app,
+        &["SELECT co_seq_cidadao, no_cidadao, nu_ine, micro_area, \
+           CAST(ROUND(last_hba1c * 10) AS BIGINT) AS hba1c_tenths, last_hba1c_date, \
+           hba1c_target, control_status, last_visit_date, last_bp_date, \
+           c4_a, c4_b, c4_c, c4_d, c4_e, c4_f, CAST(c4_points AS BIGINT) AS c4_points, \
+           c4_due, next_due, hba1c_history FROM diabetes_summary ORDER BY co_seq_cidadao"],
+    )
+    .await
+}
+
+/// The rows of each query, every column read as its text form.
+async fn rows(app: &TestApp, queries: &[&str]) -> Vec<String> {
     let conn = app.conn();
     let backend = conn.get_database_backend();
     let mut out = Vec::new();
-    for sql in [
-        "SELECT co_seq_cidadao, no_cidadao, nu_ine, micro_area, control_status, last_bp_date, \
-         last_visit_date, c5_visit, c5_bp, c5_anthropometry, c5_acs_visits, \
-         CAST(c5_points AS BIGINT) AS c5_points, \
-         acs_visit_dates FROM hypertension_summary ORDER BY co_seq_cidadao",
-        "SELECT nu_ine, no_equipe, CAST(people AS BIGINT) AS people FROM hypertension_team ORDER BY nu_ine",
-        "SELECT nu_ine, month_end, CAST(people AS BIGINT) AS people, CAST(points AS BIGINT) AS points FROM hypertension_team_month ORDER BY nu_ine, month_end",
-    ] {
-        let rows = conn
-            .query_all_raw(Statement::from_string(backend, sql))
+    for sql in queries {
+        let found = conn
+            .query_all_raw(Statement::from_string(backend, *sql))
             .await
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
-        for r in rows {
+        for r in found {
             // Every column read as its text form.
             let values: Vec<String> = r
                 .column_names()
@@ -232,12 +254,101 @@ async fn the_synthetic_municipality_gives_the_same_results_after_a_shuffle() {
         let before = snapshot(&app).await;
         let people = before.iter().filter(|r| r.split('|').count() == 13).count();
         assert!(people > 50, "{backend:?}: {people} hypertensive people");
+        let diabetes_before = diabetes_snapshot(&app).await;
+        assert!(
+            diabetes_before.len() > 20,
+            "{backend:?}: {} people with diabetes",
+            diabetes_before.len()
+        );
         let moved = sistema_aps::seed::shuffle::shuffle_catalogues(app.conn(), 3)
             .await
             .expect("shuffle");
         assert!(moved > 50, "{backend:?}: {moved}");
         app.refresh().await;
         assert_eq!(snapshot(&app).await, before, "{backend:?}");
+        assert_eq!(
+            diabetes_snapshot(&app).await,
+            diabetes_before,
+            "{backend:?}"
+        );
+    }
+}
+
+/// The diabetes list's names and counters, and its CSV export.
+async fn diabetes_screens(app: &TestApp) -> (Vec<String>, Vec<String>, String) {
+    let page = body(app.get("/diabeticos").await).await;
+    let doc = html(&page);
+    let names = select(&doc, "table.worklist tbody tr .patient-name")
+        .iter()
+        .map(text_of)
+        .collect();
+    let counters = select(&doc, ".counters .counter")
+        .iter()
+        .map(text_of)
+        .collect();
+    let csv = body(app.get("/diabeticos/exportar.csv").await).await;
+    (names, counters, csv)
+}
+
+#[tokio::test]
+async fn diabetes_and_c4_give_the_same_results_after_a_shuffle() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        crate::diabetes::town(&app).await;
+        let before = diabetes_snapshot(&app).await;
+        let screens_before = diabetes_screens(&app).await;
+        // The known answers first (see `diabetes::town`): three people on the list, ANA's
+        // HbA1c 6,5 % and C4 A+B+E = 50, BRUNO's 8,1 % read from the text result.
+        let ids: Vec<&str> = before
+            .iter()
+            .map(|r| r.split('|').next().unwrap_or_default())
+            .collect();
+        assert_eq!(ids, ["1", "2", "3"], "{backend:?}");
+        let column = |id: &str, n: usize| {
+            before
+                .iter()
+                .find(|r| r.starts_with(&format!("{id}|")))
+                .and_then(|r| r.split('|').nth(n).map(String::from))
+                .unwrap_or_default()
+        };
+        assert_eq!(column("1", 4), "65", "{backend:?}: {before:#?}");
+        assert_eq!(column("1", 16), "50", "{backend:?}: {before:#?}");
+        assert_eq!(column("2", 4), "81", "{backend:?}: {before:#?}");
+        assert_eq!(
+            screens_before.0,
+            ["ANA DOCE", "BRUNO GLICADA ALTA", "CARLA SEM EXAME"],
+            "{backend:?}"
+        );
+        assert_eq!(
+            screens_before.2.lines().count(),
+            4,
+            "{backend:?}: header + 3 rows"
+        );
+
+        let moved = sistema_aps::seed::shuffle::shuffle_catalogues(app.conn(), 5)
+            .await
+            .expect("shuffle");
+        assert!(
+            moved >= 20,
+            "{backend:?}: only {moved} catalogue rows moved"
+        );
+        // The exam catalogue moved too: the HbA1c procedure has another id now.
+        let left = app
+            .conn()
+            .query_one_raw(Statement::from_string(
+                app.conn().get_database_backend(),
+                format!(
+                    "SELECT COUNT(*) AS n FROM tb_proced WHERE co_seq_proced = {}",
+                    crate::diabetes::PROC_HBA1C
+                ),
+            ))
+            .await
+            .expect("count")
+            .map(|r| r.try_get::<i64>("", "n").expect("n"));
+        assert_eq!(left, Some(0), "{backend:?}");
+        app.refresh().await;
+        assert_eq!(diabetes_snapshot(&app).await, before, "{backend:?}");
+        assert_eq!(diabetes_screens(&app).await, screens_before, "{backend:?}");
     }
 }
 

@@ -14,7 +14,7 @@ use crate::helpers::{PASSWORD, Start, TestApp, assignment, backends, body, html,
 // matched ids instead of codes would miss them.
 const CIAP_T90: i64 = 7090;
 const CID_E119: i64 = 61119;
-const PROC_HBA1C: i64 = 9508;
+pub(crate) const PROC_HBA1C: i64 = 9508;
 
 async fn catalogue(app: &TestApp) {
     app.exec(
@@ -77,7 +77,7 @@ async fn hba1c(
     }
 }
 
-async fn town(app: &TestApp) -> Fixture<'_> {
+pub(crate) async fn town(app: &TestApp) -> Fixture<'_> {
     let mut f = Fixture::new(app).await;
     catalogue(app).await;
     // ANA: hypertensive and diabetic (T90 active), HbA1c 6,5 typed 30 days ago, consultation
