@@ -169,8 +169,21 @@ pub struct CheckReport {
     /// The refresh tried on this PEC (absent when the catalogue did not resolve or the app's
     /// tables are not migrated: a warning says why).
     pub refresh: Option<DryRefresh>,
+    /// PEC facts the programmes rely on that were not verified on a real PEC, with what this
+    /// PEC shows about each.
+    pub unverified: Vec<UnverifiedFact>,
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
+}
+
+/// One programme's unverified PEC fact (`programs::Unverified`) and its count on this PEC.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnverifiedFact {
+    pub program: &'static str,
+    pub fact: &'static str,
+    pub counted: &'static str,
+    /// `None` when the count failed (a warning says why).
+    pub found: Option<i64>,
 }
 
 /// The columns of every table of `names`, as the database has them (PostgreSQL: schema
@@ -376,6 +389,32 @@ pub async fn run(db: &sea_orm::DatabaseConnection, config: &Config) -> Result<Ch
         });
     }
 
+    let mut unverified = Vec::new();
+    for program in crate::programs::ALL {
+        for u in program.unverified {
+            let found = match db
+                .query_one_raw(Statement::from_string(db.get_database_backend(), u.probe))
+                .await
+                .and_then(|r| r.map(|r| r.try_get::<i64>("", "n")).transpose())
+            {
+                Ok(n) => n,
+                Err(e) => {
+                    warnings.push(format!(
+                        "{}: {} não contados ({e})",
+                        program.name, u.counted
+                    ));
+                    None
+                }
+            };
+            unverified.push(UnverifiedFact {
+                program: program.name,
+                fact: u.fact,
+                counted: u.counted,
+                found,
+            });
+        }
+    }
+
     let mut refresh = None;
     if let Some(c) = catalogue.catalogue() {
         let today = chrono::Utc::now()
@@ -420,6 +459,7 @@ pub async fn run(db: &sea_orm::DatabaseConnection, config: &Config) -> Result<Ch
         volumes,
         populations,
         refresh,
+        unverified,
         errors,
         warnings,
     })
@@ -548,6 +588,22 @@ impl CheckReport {
                     out,
                     "    linhas ignoradas [{}]: {} — {}{ids}",
                     s.kind, s.rows, s.label
+                );
+            }
+        }
+        if !self.unverified.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nPontos não verificados num PEC real (confira neste):"
+            );
+            for u in &self.unverified {
+                let found = u
+                    .found
+                    .map_or_else(|| "não contado".to_string(), |n| n.to_string());
+                let _ = writeln!(
+                    out,
+                    "  - {}: {}. Neste PEC, {}: {found}",
+                    u.program, u.fact, u.counted
                 );
             }
         }

@@ -69,6 +69,18 @@ impl Population {
     }
 }
 
+/// A PEC fact a programme relies on that was not verified against a real PEC. `pec check`
+/// prints it with what `probe` (a `SELECT COUNT(*) AS n …` over PEC tables only) finds on the
+/// database it checks, so the admin can judge it on theirs.
+#[derive(Debug, Clone, Copy)]
+pub struct Unverified {
+    /// What is assumed and what goes wrong when it is false, in Portuguese.
+    pub fact: &'static str,
+    /// What the count means, in Portuguese ("pedidos de avaliação dos pés").
+    pub counted: &'static str,
+    pub probe: &'static str,
+}
+
 /// One programme.
 pub struct ProgramDef {
     /// Stable key (metrics label, read-model name).
@@ -81,6 +93,8 @@ pub struct ProgramDef {
     pub refresh: RefreshFn,
     pub refresh_in: RefreshInFn,
     pub listed: ListedFn,
+    /// The PEC facts its rules rely on that nobody verified on a real PEC.
+    pub unverified: &'static [Unverified],
 }
 
 impl std::fmt::Debug for ProgramDef {

@@ -64,7 +64,7 @@ async fn snapshot(app: &TestApp) -> Vec<String> {
              CAST(c5_points AS BIGINT) AS c5_points, \
              acs_visit_dates FROM hypertension_summary ORDER BY co_seq_cidadao",
             "SELECT nu_ine, no_equipe, CAST(people AS BIGINT) AS people FROM hypertension_team ORDER BY nu_ine",
-            "SELECT nu_ine, month_end, CAST(people AS BIGINT) AS people, CAST(points AS BIGINT) AS points FROM hypertension_team_month ORDER BY nu_ine, month_end",
+            "SELECT nu_ine, month_end, CAST(people AS BIGINT) AS people, CAST(points AS BIGINT) AS points FROM indicator_team_month WHERE indicator = 'C5' ORDER BY nu_ine, month_end",
         ],
     )
     .await
@@ -78,7 +78,9 @@ async fn diabetes_snapshot(app: &TestApp) -> Vec<String> {
            CAST(ROUND(last_hba1c * 10) AS BIGINT) AS hba1c_tenths, last_hba1c_date, \
            hba1c_target, control_status, last_visit_date, last_bp_date, \
            c4_a, c4_b, c4_c, c4_d, c4_e, c4_f, CAST(c4_points AS BIGINT) AS c4_points, \
-           c4_due, next_due, hba1c_history FROM diabetes_summary ORDER BY co_seq_cidadao"],
+           c4_due, next_due, hba1c_history FROM diabetes_summary ORDER BY co_seq_cidadao",
+          "SELECT nu_ine, month_end, CAST(people AS BIGINT) AS people, CAST(points AS BIGINT) AS points \
+           FROM indicator_team_month WHERE indicator = 'C4' ORDER BY nu_ine, month_end"],
     )
     .await
 }
@@ -301,9 +303,18 @@ async fn diabetes_and_c4_give_the_same_results_after_a_shuffle() {
         // HbA1c 6,5 % and C4 A+B+E = 50, BRUNO's 8,1 % read from the text result.
         let ids: Vec<&str> = before
             .iter()
+            .filter(|r| r.split('|').count() == 20)
             .map(|r| r.split('|').next().unwrap_or_default())
             .collect();
         assert_eq!(ids, ["1", "2", "3"], "{backend:?}");
+        // C4 per team and month: ANA and BRUNO in team A, in every month of the quadrimester.
+        let team_a: Vec<&str> = before
+            .iter()
+            .filter(|r| r.starts_with(&format!("{TEAM_A}|")))
+            .map(|r| r.split('|').nth(2).unwrap_or_default())
+            .collect();
+        let months = sistema_aps::clinical::indicator::month_ends(app.state.today());
+        assert_eq!(team_a, vec!["2"; months.len()], "{backend:?}: {before:#?}");
         let column = |id: &str, n: usize| {
             before
                 .iter()
@@ -516,6 +527,11 @@ async fn pec_check_reports_tables_catalogue_volumes_and_populations() {
             "{stdout}"
         );
         assert!(stdout.contains("[   ok] tb_cidadao\n"), "{stdout}");
+        // What nobody verified on a real PEC is said, with what this PEC shows.
+        assert!(
+            stdout.contains("Pontos não verificados num PEC real (confira neste):\n  - Diabetes: C4-F (avaliação dos pés)"),
+            "{stdout}"
+        );
         assert!(
             stdout.contains("o sistema pode trabalhar sobre este PEC"),
             "{stdout}"
@@ -537,6 +553,9 @@ async fn pec_check_reports_tables_catalogue_volumes_and_populations() {
             .and_then(|v| v["rows"].as_i64());
         assert!(citizens.is_some_and(|n| n >= 400), "{citizens:?}");
         assert_eq!(json["errors"].as_array().map(Vec::len), Some(0));
+        let foot = &json["unverified"][0];
+        assert_eq!(foot["program"], "Diabetes", "{json}");
+        assert!(foot["found"].as_i64().is_some(), "{json}");
 
         // A renamed catalogue row: exit 1, the rows listed, the way to map it named.
         app.exec(

@@ -17,4 +17,13 @@ pub static PROGRAM: crate::programs::ProgramDef = crate::programs::ProgramDef {
     refresh: |db, today, catalogue| Box::pin(read_model::refresh(db, today, catalogue)),
     refresh_in: |txn, today, catalogue| Box::pin(read_model::refresh(txn, today, catalogue)),
     listed: |db, id| Box::pin(read_model::listed(db, id)),
+    unverified: &[crate::programs::Unverified {
+        fact: "C4-F (avaliação dos pés) é lida dos pedidos de exame com o código SIGTAP \
+               03.01.04.009-5; se este PEC registra a avaliação só como procedimento do \
+               atendimento, a prática F fica subcontada",
+        counted: "pedidos de exame com o código da avaliação dos pés",
+        probe: "SELECT COUNT(*) AS n FROM tb_exame_requisitado er \
+                JOIN tb_proced p ON p.co_seq_proced = er.co_proced \
+                WHERE REPLACE(REPLACE(TRIM(p.co_proced), '.', ''), '-', '') = '0301040095'",
+    }],
 };

@@ -101,6 +101,7 @@ pub async fn refresh<C: ConnectionTrait + TransactionTrait>(
     let mut foot = evidence::exams(db, &cte, &values, FOOT_EXAM.codes, None, today).await?;
 
     let mut models = Vec::with_capacity(people.len());
+    let mut months = crate::care::indicator::TeamMonths::new(today);
     for (id, p) in people {
         let Some(ine) = p.nu_ine.clone() else {
             continue;
@@ -132,6 +133,7 @@ pub async fn refresh<C: ConnectionTrait + TransactionTrait>(
                 .collect(),
         };
         let result = indicator::assess(&C4, &ev, today);
+        months.add(&C4, &ine, &ev);
         let met = |letter: &str| result.met(letter).unwrap_or(false);
         let missing: Vec<(&str, NaiveDate)> =
             result.missing().map(|(p, by)| (p.letter, by)).collect();
@@ -184,6 +186,7 @@ pub async fn refresh<C: ConnectionTrait + TransactionTrait>(
         let chunk: Vec<_> = it.by_ref().take(300).collect();
         summary::Entity::insert_many(chunk).exec(&txn).await?;
     }
+    crate::care::indicator::store(&txn, C4.code, months).await?;
     let duration_ms = started.elapsed().as_millis();
     crate::care::status::record(&txn, super::READ_MODEL, today, duration_ms, rows).await?;
     txn.commit().await?;

@@ -25,4 +25,5 @@ pub static PROGRAM: crate::programs::ProgramDef = crate::programs::ProgramDef {
     refresh: |db, today, catalogue| Box::pin(read_model::refresh(db, today, catalogue)),
     refresh_in: |txn, today, catalogue| Box::pin(read_model::refresh(txn, today, catalogue)),
     listed: |db, id| Box::pin(read_model::listed(db, id)),
+    unverified: &[],
 };

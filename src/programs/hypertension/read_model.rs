@@ -22,10 +22,7 @@ use crate::clinical::blood_pressure::{combined_status, control_status};
 use crate::clinical::c5;
 use crate::clinical::codes::HYPERTENSION_C5;
 use crate::esus::catalogue::Catalogue;
-use crate::store::{
-    hypertension_summary as summary, hypertension_team as team,
-    hypertension_team_month as team_month, read_model_status,
-};
+use crate::store::{hypertension_summary as summary, hypertension_team as team, read_model_status};
 
 use super::followup;
 
@@ -57,8 +54,8 @@ pub async fn refresh<C: ConnectionTrait + TransactionTrait>(
     } = evidence::gather(db, &cte, &cte_values, catalogue, today, &people).await?;
 
     // 7. Assemble and replace the summary in one transaction.
-    let month_ends = c5::month_ends(today);
-    let mut months: BTreeMap<(String, NaiveDate), (i64, i64)> = BTreeMap::new();
+    let mut months = crate::care::indicator::TeamMonths::new(today);
+    let month_ends = months.month_ends().to_vec();
     let mut models = Vec::with_capacity(people.len());
     for (id, p) in people {
         let Some(ine) = p.nu_ine.clone() else {
@@ -83,9 +80,7 @@ pub async fn refresh<C: ConnectionTrait + TransactionTrait>(
         });
         let assessment = c5::assess(&evidence, today);
         for end in &month_ends {
-            let e = months.entry((ine.clone(), *end)).or_default();
-            e.0 += 1;
-            e.1 += i64::from(c5::assess(&evidence, *end).points());
+            months.add_points(&ine, *end, u32::from(c5::assess(&evidence, *end).points()));
         }
         models.push(summary::ActiveModel {
             co_seq_cidadao: Set(id),
@@ -164,21 +159,7 @@ pub async fn refresh<C: ConnectionTrait + TransactionTrait>(
         m.cv_risk_band = Set(state.cv_risk_band.clone());
     }
     summary::Entity::delete_many().exec(&txn).await?;
-    team_month::Entity::delete_many().exec(&txn).await?;
-    let month_rows: Vec<team_month::ActiveModel> = months
-        .into_iter()
-        .map(|((ine, end), (people, points))| team_month::ActiveModel {
-            nu_ine: Set(ine),
-            month_end: Set(end),
-            people: Set(people),
-            points: Set(points),
-        })
-        .collect();
-    let mut it = month_rows.into_iter().peekable();
-    while it.peek().is_some() {
-        let chunk: Vec<_> = it.by_ref().take(500).collect();
-        team_month::Entity::insert_many(chunk).exec(&txn).await?;
-    }
+    crate::care::indicator::store(&txn, c5::C5.code, months).await?;
     team::Entity::delete_many().exec(&txn).await?;
     let team_rows: Vec<team::ActiveModel> = teams
         .into_iter()

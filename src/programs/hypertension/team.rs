@@ -10,7 +10,6 @@ use sea_orm::{
 use crate::auth::Scope;
 use crate::clinical::c5;
 use crate::store::hypertension_summary::{self as summary, Column};
-use crate::store::hypertension_team_month as month;
 
 use super::worklist::{self, Counters, Filters};
 
@@ -145,12 +144,7 @@ pub async fn summary(
     let counters = worklist::counters(db, &filters).await?;
     let (start, end) = c5::quadrimester(today);
     let months: Vec<Month> = if whole_team {
-        month::Entity::find()
-            .filter(month::Column::NuIne.eq(team.nu_ine.as_str()))
-            .filter(month::Column::MonthEnd.gte(start))
-            .filter(month::Column::MonthEnd.lte(end))
-            .order_by_asc(month::Column::MonthEnd)
-            .all(db)
+        crate::care::indicator::team_months(db, c5::C5.code, &team.nu_ine, (start, end))
             .await?
             .into_iter()
             .map(|m| Month {
