@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod app;
+pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod backup;
@@ -14,6 +15,7 @@ pub mod db;
 pub mod drain;
 pub mod esus;
 pub mod export;
+pub mod http;
 pub mod print;
 pub mod probe;
 pub mod programs;

@@ -19,8 +19,8 @@ use poem_openapi::auth::{ApiKey, Bearer};
 
 use super::problem::ApiError;
 use crate::auth::{CurrentUser, session, sha256_hex, tokens};
+use crate::http::{SESSION_COOKIE, cookie};
 use crate::state::AppState;
-use crate::web::session::{SESSION_COOKIE, cookie};
 
 /// Paths under `/api` (as seen inside the `/api` nest) that need no credentials: the
 /// documentation and the document.

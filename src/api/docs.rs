@@ -6,7 +6,7 @@ use maud::{DOCTYPE, html};
 use poem::http::header;
 use poem::{IntoResponse, Response, handler};
 
-use crate::web::assets;
+use crate::assets;
 
 /// The vendored Swagger UI build.
 pub const SWAGGER_UI_JS: &str = "vendor/swagger-ui-5.35.0/swagger-ui-bundle.js";

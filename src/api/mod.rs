@@ -207,7 +207,7 @@ pub fn require_patient_scope(user: &CurrentUser) -> Result<Scope, ApiError> {
 /// Where a request came from, for the audit trail (the same rules as the pages).
 /// A request made with an API token names the token: its use is audited under its own id.
 pub fn audit_origin(req: &Request) -> crate::audit::Origin {
-    let mut origin = crate::web::session::client(req).origin();
+    let mut origin = crate::http::client(req).origin();
     origin.token_id = req
         .extensions()
         .get::<auth::Caller>()

@@ -2,7 +2,7 @@
 //! validate input and call the program modules; they never write SQL.
 
 pub mod admin;
-pub mod assets;
+
 pub mod audit;
 pub mod error;
 pub mod format;
@@ -31,6 +31,7 @@ pub const HTMX_ASSET: &str = "vendor/htmx-2.0.11.min.js";
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
 font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+pub use crate::assets;
 pub use crate::state::AppState;
 
 impl AppState {

@@ -1,7 +1,7 @@
 //! Every route of the web interface, in one place.
 
 pub const HOME: &str = "/";
-pub const HYPERTENSION: &str = "/hipertensos";
+pub const HYPERTENSION: &str = crate::programs::hypertension::PATH;
 pub const HEALTH: &str = "/health";
 pub const READY: &str = "/ready";
 pub const LOGIN: &str = "/entrar";

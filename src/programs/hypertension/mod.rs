@@ -13,6 +13,9 @@ pub mod team;
 pub mod treatment;
 pub mod worklist;
 
+/// The worklist page.
+pub const PATH: &str = "/hipertensos";
+
 /// Name of this program's read model in `read_model_status`.
 pub const READ_MODEL: &str = "hypertension";
 
@@ -20,7 +23,7 @@ pub const READ_MODEL: &str = "hypertension";
 pub static PROGRAM: crate::programs::ProgramDef = crate::programs::ProgramDef {
     key: READ_MODEL,
     name: "Hipertensão",
-    path: crate::web::paths::HYPERTENSION,
+    path: PATH,
     population: crate::programs::Population::Coded(&crate::clinical::codes::HYPERTENSION_C5),
     refresh: |db, today, catalogue| Box::pin(read_model::refresh(db, today, catalogue)),
     refresh_in: |txn, today, catalogue| Box::pin(read_model::refresh(txn, today, catalogue)),

@@ -102,7 +102,7 @@ mod tests {
     /// A lost brace (e.g. in a merge) silently swallows every rule after it.
     #[test]
     fn the_stylesheet_braces_balance() {
-        let css = include_str!("../../assets/app.css");
+        let css = include_str!("../assets/app.css");
         let mut depth = 0i32;
         for (n, line) in css.lines().enumerate() {
             for c in line.chars() {
