@@ -1,15 +1,18 @@
-//! Indicator results per team and month, for every programme: a refresh adds each person's
-//! points at each month end of the quadrimester ([`TeamMonths`]) and stores them in
-//! `indicator_team_month` under the indicator's code; the team summaries read them back.
+//! Indicator results per team, for every programme: a refresh adds each person's points at
+//! each month end of the quadrimester ([`TeamMonths`]) and stores them in
+//! `indicator_team_month` under the indicator's code; [`team_summary`] reads them back with
+//! the situation now from the programme's read model (its [`Source`]), within the user's scope.
 //! The rules (practices, windows, points, consolidation) are `clinical::indicator`'s.
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use sea_orm::QueryOrder;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
-use crate::clinical::indicator::{self, Events, IndicatorDef};
+use crate::auth::Scope;
+use crate::clinical::indicator::{self, Band, Events, IndicatorDef, PracticeDef};
 use crate::store::indicator_team_month as month;
 
 /// People and points per (team INE, month end), as a refresh accumulates them.
@@ -89,6 +92,163 @@ pub async fn team_months(
         .order_by_asc(month::Column::MonthEnd)
         .all(db)
         .await
+}
+
+/// Where a programme keeps each person's indicator result now: its read model's table, the
+/// points column and one boolean column per practice, in the order of `def.practices`; the
+/// table has the person read model's `nu_cnes`, `nu_ine` and `micro_area` columns.
+#[derive(Debug, Clone, Copy)]
+pub struct Source {
+    pub def: &'static IndicatorDef,
+    pub table: &'static str,
+    pub points: &'static str,
+    pub practices: &'static [&'static str],
+}
+
+/// One month of the quadrimester.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Month {
+    pub end: NaiveDate,
+    pub people: i64,
+    pub score: Option<f64>,
+    /// The current month, still open.
+    pub partial: bool,
+}
+
+/// A micro-area line of the summary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MicroAreaLine {
+    pub micro_area: Option<String>,
+    pub people: i64,
+    pub score: Option<f64>,
+}
+
+/// A team's indicator as the user's scope sees it.
+#[derive(Debug, Clone)]
+pub struct TeamSummary {
+    pub def: &'static IndicatorDef,
+    pub quadrimester: (NaiveDate, NaiveDate),
+    /// Monthly trend; empty when the user sees only part of the team (micro-areas).
+    pub months: Vec<Month>,
+    /// Mean of the monthly results so far (NT 8/2026), one decimal.
+    pub quadrimester_score: Option<f64>,
+    pub band: Option<Band>,
+    /// Now, over the people the user sees.
+    pub people: u64,
+    pub score_now: Option<f64>,
+    /// People meeting each practice now, in the order of `def.practices`.
+    pub practices: Vec<(&'static PracticeDef, u64)>,
+    pub micro_areas: Vec<MicroAreaLine>,
+}
+
+/// Mean points per person, one decimal.
+fn mean(points: i64, people: i64) -> Option<f64> {
+    (people > 0).then(|| (points as f64 / people as f64 * 10.0).round() / 10.0)
+}
+
+/// The summary of team `nu_ine` (of unit `nu_cnes`) as `scope` sees it, on `today`.
+pub async fn team_summary(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    source: &Source,
+    nu_ine: &str,
+    nu_cnes: Option<&str>,
+    today: NaiveDate,
+) -> Result<TeamSummary, DbErr> {
+    let col = |c: &str| Expr::col((Alias::new(source.table), Alias::new(c)));
+    let scoped = || {
+        let mut q = Query::select();
+        q.from(Alias::new(source.table))
+            .cond_where(scope.condition(
+                (Alias::new(source.table), Alias::new("nu_cnes")),
+                (Alias::new(source.table), Alias::new("nu_ine")),
+                (Alias::new(source.table), Alias::new("micro_area")),
+            ))
+            .and_where(col("nu_ine").eq(nu_ine));
+        q
+    };
+    let mut totals = scoped();
+    totals
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("people"))
+        .expr_as(
+            Expr::cust(format!("COALESCE(SUM({}), 0)", source.points)),
+            Alias::new("points"),
+        );
+    for (i, c) in source.practices.iter().enumerate() {
+        totals.expr_as(
+            Expr::cust(format!("COALESCE(SUM(CASE WHEN {c} THEN 1 ELSE 0 END), 0)")),
+            Alias::new(format!("p{i}")),
+        );
+    }
+    let row = db.query_one(&totals).await?;
+    let n = |v: i64| u64::try_from(v).unwrap_or(0);
+    let (people, points, met) = match row {
+        Some(r) => {
+            let mut met = Vec::with_capacity(source.practices.len());
+            for i in 0..source.practices.len() {
+                met.push(n(r.try_get::<i64>("", &format!("p{i}"))?));
+            }
+            (
+                r.try_get::<i64>("", "people")?,
+                r.try_get::<i64>("", "points")?,
+                met,
+            )
+        }
+        None => (0, 0, vec![0; source.practices.len()]),
+    };
+    let mut areas = scoped();
+    areas
+        .expr_as(col("micro_area"), Alias::new("micro_area"))
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("people"))
+        .expr_as(
+            Expr::cust(format!("COALESCE(SUM({}), 0)", source.points)),
+            Alias::new("points"),
+        )
+        .group_by_col((Alias::new(source.table), Alias::new("micro_area")))
+        .order_by(
+            (Alias::new(source.table), Alias::new("micro_area")),
+            sea_orm::Order::Asc,
+        );
+    let mut micro_areas = Vec::new();
+    for r in db.query_all(&areas).await? {
+        let people: i64 = r.try_get("", "people")?;
+        micro_areas.push(MicroAreaLine {
+            micro_area: r.try_get("", "micro_area")?,
+            people,
+            score: mean(r.try_get("", "points")?, people),
+        });
+    }
+    let quadrimester = indicator::quadrimester(today);
+    let whole_team = scope.micro_areas_of(nu_ine, nu_cnes).is_none();
+    let months: Vec<Month> = if whole_team {
+        team_months(db, source.def.code, nu_ine, quadrimester)
+            .await?
+            .into_iter()
+            .map(|m| Month {
+                end: m.month_end,
+                people: m.people,
+                score: mean(m.points, m.people),
+                partial: m.month_end == today
+                    && today.succ_opt().map(|d| chrono::Datelike::day(&d)) != Some(1),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let scores: Vec<f64> = months.iter().filter_map(|m| m.score).collect();
+    let quadrimester_score = (!scores.is_empty())
+        .then(|| (scores.iter().sum::<f64>() / scores.len() as f64 * 10.0).round() / 10.0);
+    Ok(TeamSummary {
+        def: source.def,
+        quadrimester,
+        months,
+        quadrimester_score,
+        band: quadrimester_score.and_then(|v| source.def.band(v)),
+        people: n(people),
+        score_now: mean(points, people),
+        practices: source.def.practices.iter().zip(met).collect(),
+        micro_areas,
+    })
 }
 
 #[cfg(test)]

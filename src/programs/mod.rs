@@ -95,6 +95,9 @@ pub struct ProgramDef {
     pub listed: ListedFn,
     /// The PEC facts its rules rely on that nobody verified on a real PEC.
     pub unverified: &'static [Unverified],
+    /// Its national indicator and where its read model keeps each person's result (the team
+    /// summary reads it).
+    pub indicator: Option<crate::care::indicator::Source>,
 }
 
 impl std::fmt::Debug for ProgramDef {

@@ -17,6 +17,7 @@ pub mod patient;
 pub mod person;
 pub mod programs;
 pub mod session;
+pub mod team;
 
 use chrono::Utc;
 use poem::error::ResponseError;

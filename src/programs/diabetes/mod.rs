@@ -26,4 +26,10 @@ pub static PROGRAM: crate::programs::ProgramDef = crate::programs::ProgramDef {
                 JOIN tb_proced p ON p.co_seq_proced = er.co_proced \
                 WHERE REPLACE(REPLACE(TRIM(p.co_proced), '.', ''), '-', '') = '0301040095'",
     }],
+    indicator: Some(crate::care::indicator::Source {
+        def: &crate::clinical::c4::C4,
+        table: "diabetes_summary",
+        points: "c4_points",
+        practices: &["c4_a", "c4_b", "c4_c", "c4_d", "c4_e", "c4_f"],
+    }),
 };

@@ -29,4 +29,10 @@ pub static PROGRAM: crate::programs::ProgramDef = crate::programs::ProgramDef {
     refresh_in: |txn, today, catalogue| Box::pin(read_model::refresh(txn, today, catalogue)),
     listed: |db, id| Box::pin(read_model::listed(db, id)),
     unverified: &[],
+    indicator: Some(crate::care::indicator::Source {
+        def: &crate::clinical::c5::C5,
+        table: "hypertension_summary",
+        points: "c5_points",
+        practices: &["c5_visit", "c5_bp", "c5_anthropometry", "c5_acs_visits"],
+    }),
 };

@@ -26,13 +26,17 @@ use crate::web::{format, layout, paths};
 
 pub const LIST: &str = "/diabeticos";
 pub const CSV: &str = "/diabeticos/exportar.csv";
+pub const TEAM: &str = "/diabeticos/equipe";
 
 /// The programme's web side (`web::programs::ALL`).
 pub static WEB: super::WebProgram = super::WebProgram {
     key: crate::programs::diabetes::READ_MODEL,
     routes: |route| {
         use crate::web::methods::get;
-        route.at(LIST, get(list)).at(CSV, get(export_csv))
+        route
+            .at(LIST, get(list))
+            .at(CSV, get(export_csv))
+            .at(TEAM, get(team_summary))
     },
     panel: Some(|state, person| Box::pin(panel(state, person))),
 };
@@ -555,4 +559,23 @@ fn chart(history: &[Hba1c]) -> Markup {
             }
         }
     }
+}
+
+/// `GET /diabeticos/equipe?equipe=`: the team's C4 (`web::team`).
+#[handler]
+pub async fn team_summary(
+    req: &Request,
+    client: Client,
+    Auth(user): Auth,
+    Data(state): Data<&AppState>,
+) -> Result<Response, WebError> {
+    crate::web::team::page(
+        req,
+        &client,
+        &user,
+        state,
+        &crate::programs::diabetes::PROGRAM,
+        crate::web::team::Extras::default(),
+    )
+    .await
 }
