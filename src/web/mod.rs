@@ -13,7 +13,6 @@ pub mod limits;
 pub mod login;
 pub mod methods;
 pub mod paths;
-pub mod patient;
 pub mod person;
 pub mod programs;
 pub mod session;
@@ -92,19 +91,19 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = poem::Response> {
         .at(paths::LOGOUT, methods::post(login::logout))
         .at(paths::PASSWORD, methods::get(login::password_page).post(login::password_submit))
         .at(paths::PEOPLE, methods::get(person::search))
-        .at("/pacientes/:id", methods::get(patient::page))
-        .at("/pacientes/:id/acoes", methods::post(patient::schedule))
+        .at("/pacientes/:id", methods::get(programs::hypertension::patient::page))
+        .at("/pacientes/:id/acoes", methods::post(programs::hypertension::patient::schedule))
         .at(
             "/pacientes/:id/acoes/registrar",
-            methods::get(patient::completion_page).post(patient::complete),
+            methods::get(programs::hypertension::patient::completion_page).post(programs::hypertension::patient::complete),
         )
-        .at("/pacientes/:id/acoes/:acao/cancelar", methods::post(patient::cancel))
+        .at("/pacientes/:id/acoes/:acao/cancelar", methods::post(programs::hypertension::patient::cancel))
         .at(
             "/pacientes/:id/acoes/:acao/excluir",
-            methods::get(patient::delete_confirm).post(patient::delete),
+            methods::get(programs::hypertension::patient::delete_confirm).post(programs::hypertension::patient::delete),
         )
-        .at("/pacientes/:id/tratamento", methods::post(patient::add_medication))
-        .at("/pacientes/:id/tratamento/:med", methods::post(patient::change_medication))
+        .at("/pacientes/:id/tratamento", methods::post(programs::hypertension::patient::add_medication))
+        .at("/pacientes/:id/tratamento/:med", methods::post(programs::hypertension::patient::change_medication))
         .at(paths::ADMIN_USERS, methods::get(admin::list))
         .at(paths::ADMIN_NEW_USER, methods::get(admin::new_form).post(admin::create))
         .at("/admin/usuarios/:id", methods::get(admin::edit).post(admin::update))

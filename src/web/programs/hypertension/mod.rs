@@ -3,6 +3,7 @@
 //! the `#painel` fragment it swaps; the URL always reflects what is shown.
 
 pub mod documents;
+pub mod patient;
 pub mod reports;
 
 use maud::{Markup, html};

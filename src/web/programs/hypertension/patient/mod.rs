@@ -37,11 +37,11 @@ use crate::programs::hypertension::treatment::{
 };
 use crate::store::hypertension_summary as summary;
 
-use super::error::WebError;
-use super::htmx::HxRequest;
-use super::layout;
-use super::session::{Auth, Client, FormData, check_csrf};
-use super::{AppState, format, paths};
+use crate::web::error::WebError;
+use crate::web::htmx::HxRequest;
+use crate::web::layout;
+use crate::web::session::{Auth, Client, FormData, check_csrf};
+use crate::web::{AppState, format, paths};
 
 // ---------------------------------------------------------------------------------------
 // Parsing: every problem becomes a Portuguese message for one field.
@@ -725,7 +725,7 @@ pub async fn page(
         Some(view) => view,
         // Not on the hypertension list: the person page, for anyone the scope reaches.
         None => {
-            return super::person::page(state, &user, &client, person)
+            return crate::web::person::page(state, &user, &client, person)
                 .await?
                 .ok_or(WebError::NotFound);
         }
@@ -760,7 +760,7 @@ pub async fn page(
                 }
                 None => Vec::new(),
             };
-        let panels = super::programs::panels(state, person).await?;
+        let panels = crate::web::programs::panels(state, person).await?;
         let footer = state.footer(Some(&user)).await;
         layout::page(
             &format!("Ficha · {}", view.summary.no_cidadao),
@@ -789,7 +789,7 @@ fn full_page(
         div class="patient-page" {
             (flash(v, q))
             (identification(v))
-            @if !memberships.is_empty() { (super::person::programs_panel(memberships)) }
+            @if !memberships.is_empty() { (crate::web::person::programs_panel(memberships)) }
             @for panel in panels { (panel) }
             p class="patient-actions" {
                 @if user.grants().may(Permission::PrintPrescription) {
