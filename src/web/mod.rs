@@ -4,7 +4,9 @@
 pub mod admin;
 
 pub mod audit;
+pub mod components;
 pub mod error;
+pub mod form;
 pub mod format;
 pub mod health;
 pub mod htmx;
@@ -13,7 +15,6 @@ pub mod limits;
 pub mod login;
 pub mod methods;
 pub mod paths;
-pub mod patient;
 pub mod person;
 pub mod programs;
 pub mod session;
@@ -93,20 +94,8 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = poem::Response> {
         .at(paths::LOGIN, methods::get(login::login_page).post(login::submit))
         .at(paths::LOGOUT, methods::post(login::logout))
         .at(paths::PASSWORD, methods::get(login::password_page).post(login::password_submit))
-        .at(paths::PEOPLE, methods::get(person::search))
-        .at("/pacientes/:id", methods::get(patient::page))
-        .at("/pacientes/:id/acoes", methods::post(patient::schedule))
-        .at(
-            "/pacientes/:id/acoes/registrar",
-            methods::get(patient::completion_page).post(patient::complete),
-        )
-        .at("/pacientes/:id/acoes/:acao/cancelar", methods::post(patient::cancel))
-        .at(
-            "/pacientes/:id/acoes/:acao/excluir",
-            methods::get(patient::delete_confirm).post(patient::delete),
-        )
-        .at("/pacientes/:id/tratamento", methods::post(patient::add_medication))
-        .at("/pacientes/:id/tratamento/:med", methods::post(patient::change_medication))
+        .at(paths::PEOPLE, methods::get(person::search::search))
+        .at("/pacientes/:id", methods::get(person::page::page))
         .at(paths::ADMIN_USERS, methods::get(admin::list))
         .at(paths::ADMIN_NEW_USER, methods::get(admin::new_form).post(admin::create))
         .at("/admin/usuarios/:id", methods::get(admin::edit).post(admin::update))

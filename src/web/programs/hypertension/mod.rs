@@ -3,6 +3,7 @@
 //! the `#painel` fragment it swaps; the URL always reflects what is shown.
 
 pub mod documents;
+pub mod patient;
 pub mod reports;
 
 use maud::{Markup, html};
@@ -30,8 +31,8 @@ use crate::web::session::{Auth, CSRF_FIELD, Client};
 use crate::web::{AppState, format, paths};
 
 /// The programme's web side (`web::programs::ALL`): the worklist, its exports and documents,
-/// the ACS list and the team summary. Its person page is the patient page itself, so it adds no
-/// panel there.
+/// the ACS list and the team summary, and the forms of its person page (follow-up actions and
+/// the treatment plan). Its person page is the patient page itself, so it adds no panel there.
 pub static WEB: super::WebProgram = super::WebProgram {
     key: crate::programs::hypertension::READ_MODEL,
     routes: |route| {
@@ -50,6 +51,27 @@ pub static WEB: super::WebProgram = super::WebProgram {
                 get(documents::patient_prescription),
             )
             .at("/pacientes/:id/mrpa.pdf", get(documents::mrpa_sheet))
+            .at("/pacientes/:id/acoes", post(patient::followup::schedule))
+            .at(
+                "/pacientes/:id/acoes/registrar",
+                get(patient::completion::completion_page).post(patient::completion::complete),
+            )
+            .at(
+                "/pacientes/:id/acoes/:acao/cancelar",
+                post(patient::followup::cancel),
+            )
+            .at(
+                "/pacientes/:id/acoes/:acao/excluir",
+                get(patient::followup::delete_confirm).post(patient::followup::delete),
+            )
+            .at(
+                "/pacientes/:id/tratamento",
+                post(patient::treatment::add_medication),
+            )
+            .at(
+                "/pacientes/:id/tratamento/:med",
+                post(patient::treatment::change_medication),
+            )
             .at(paths::HYPERTENSION_TEAM, get(reports::team_summary))
     },
     panel: None,
