@@ -23,5 +23,6 @@ mod patient;
 mod permissions;
 mod person;
 mod postgres_grants;
+mod team;
 mod web_shell;
 mod writes;

@@ -1,6 +1,6 @@
-//! The person page (`/pacientes/{id}`): the hypertension programme's richer page for someone on
-//! its list, else the page of anyone the user's scope reaches who is on no programme's list,
-//! with the same "Programas" panel.
+//! The person page (`/pacientes/{id}`): the page of the first programme of the registry that has
+//! its own page for the people on its list (today hypertension's), else the page of anyone the
+//! user's scope reaches, with the same "Programas" panel.
 
 use maud::{Markup, html};
 use poem::http::header;
@@ -10,7 +10,6 @@ use poem::{IntoResponse, Request, Response, handler};
 use crate::audit::{self, Action, Event};
 use crate::care::person::{self, Membership};
 use crate::clinical::{age, sex::Sex};
-use crate::programs::hypertension::patient as hypertension;
 use crate::state::AppState;
 use crate::store::person::Model as Person;
 
@@ -18,12 +17,11 @@ use super::refuse_without_scope;
 use crate::web::error::WebError;
 use crate::web::form::path_id;
 use crate::web::htmx::HxRequest;
-use crate::web::programs::hypertension::patient as hypertension_page;
 use crate::web::session::{Auth, Client};
 use crate::web::{format, layout, paths};
 
-/// `GET /pacientes/{id}`: the hypertension programme's page for someone on its list, else the
-/// page of anyone the scope reaches; unknown and out-of-scope ids get the same 404.
+/// `GET /pacientes/{id}`: a programme's own page for someone on its list, else the page of
+/// anyone the scope reaches; unknown and out-of-scope ids get the same 404.
 #[handler]
 pub async fn page(
     req: &Request,
@@ -34,37 +32,26 @@ pub async fn page(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let person = path_id(&id)?;
-    let today = state.today();
-    let catalogue_now = state.catalogue().await;
-    let view = match hypertension::load(
-        &state.db,
-        &user.scope(),
-        person,
-        today,
-        None,
-        catalogue_now.as_ref(),
-    )
-    .await?
-    {
-        Some(view) => view,
-        // Not on the hypertension list: the person page, for anyone the scope reaches.
-        None => {
-            return unlisted(state, &user, &client, person)
-                .await?
-                .ok_or(WebError::NotFound);
+    for program in crate::web::programs::ALL {
+        let Some(own_page) = program.person_page else {
+            continue;
+        };
+        let r = crate::web::programs::PersonRequest {
+            req,
+            hx,
+            client: &client,
+            user: &user,
+            state,
+            person,
+        };
+        if let Some(response) = own_page(r).await? {
+            return Ok(response);
         }
-    };
-    hypertension_page::page(
-        req,
-        hx,
-        &client,
-        &user,
-        state,
-        &view,
-        catalogue_now.as_ref(),
-        today,
-    )
-    .await
+    }
+    // On no list with a page of its own: the person page, for anyone the scope reaches.
+    unlisted(state, &user, &client, person)
+        .await?
+        .ok_or(WebError::NotFound)
 }
 
 /// The page of a person on no programme's list (`None`: unknown or out of scope).

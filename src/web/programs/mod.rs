@@ -17,6 +17,21 @@ use super::error::WebError;
 /// (the caller checked the scope on the person).
 pub type PanelFn = for<'a> fn(&'a AppState, i64) -> BoxFuture<'a, Result<Option<Markup>, WebError>>;
 
+/// What the person page hands a programme that has its own page for the people on its list.
+pub struct PersonRequest<'a> {
+    pub req: &'a poem::Request,
+    pub hx: super::htmx::HxRequest,
+    pub client: &'a super::session::Client,
+    pub user: &'a crate::auth::CurrentUser,
+    pub state: &'a AppState,
+    pub person: i64,
+}
+
+/// A programme's own page for a person on its list (`None`: not on it, or out of scope — the
+/// person page then asks the next programme, and finally shows the generic page).
+pub type PersonPageFn =
+    for<'a> fn(PersonRequest<'a>) -> BoxFuture<'a, Result<Option<poem::Response>, WebError>>;
+
 /// A programme's web side.
 pub struct WebProgram {
     /// The key of its [`crate::programs::ProgramDef`].
@@ -26,6 +41,8 @@ pub struct WebProgram {
     /// Its panel on the person page, if it has one there (hypertension renders the whole
     /// programme page instead).
     pub panel: Option<PanelFn>,
+    /// Its own page for the people on its list, at the person's address.
+    pub person_page: Option<PersonPageFn>,
 }
 
 /// Every programme's web side, in the order of [`crate::programs::ALL`].

@@ -39,6 +39,7 @@ pub static WEB: super::WebProgram = super::WebProgram {
             .at(TEAM, get(team_summary))
     },
     panel: Some(|state, person| Box::pin(panel(state, person))),
+    person_page: None,
 };
 
 /// The list's query: filters, sort and page, parsed once for the page and the export.

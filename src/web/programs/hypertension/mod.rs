@@ -75,6 +75,7 @@ pub static WEB: super::WebProgram = super::WebProgram {
             .at(paths::HYPERTENSION_TEAM, get(reports::team_summary))
     },
     panel: None,
+    person_page: Some(|r| Box::pin(patient::person_page(r))),
 };
 
 /// The list's query string, parsed and validated, with Portuguese messages for the person.

@@ -248,6 +248,39 @@ fn page_query(query: &str, today: NaiveDate) -> Result<PageQuery, WebError> {
     Ok(q)
 }
 
+/// The programme's page at the person's address (`web::programs::WebProgram::person_page`):
+/// `None` when the person is not on the hypertension list or out of the user's scope.
+pub(crate) async fn person_page(
+    r: crate::web::programs::PersonRequest<'_>,
+) -> Result<Option<Response>, WebError> {
+    let today = r.state.today();
+    let catalogue_now = r.state.catalogue().await;
+    let Some(view) = crate::programs::hypertension::patient::load(
+        &r.state.db,
+        &r.user.scope(),
+        r.person,
+        today,
+        None,
+        catalogue_now.as_ref(),
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    page(
+        r.req,
+        r.hx,
+        r.client,
+        r.user,
+        r.state,
+        &view,
+        catalogue_now.as_ref(),
+        today,
+    )
+    .await
+    .map(Some)
+}
+
 /// The programme's page of a person on its list, `view` loaded in the user's scope by the
 /// caller (`web::person::page`): the whole page, or the timeline alone for htmx.
 #[allow(clippy::too_many_arguments)]
