@@ -13,6 +13,7 @@ mod m20260107_000001_audit_token;
 mod m20260108_000001_unique_writes;
 mod m20261207_000002_person;
 mod m20261207_000003_diabetes;
+mod m20261208_000001_care_action;
 
 pub struct AppMigrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for AppMigrator {
             Box::new(m20260108_000001_unique_writes::Migration),
             Box::new(m20261207_000002_person::Migration),
             Box::new(m20261207_000003_diabetes::Migration),
+            Box::new(m20261208_000001_care_action::Migration),
         ]
     }
 }
