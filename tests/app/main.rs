@@ -5,6 +5,7 @@ mod api;
 mod api_followup;
 mod auth;
 mod backup;
+mod care_action;
 mod catalogue;
 mod cli;
 mod corrupt_pec;
