@@ -76,9 +76,21 @@ async fn old_rows_keep_their_ids_children_and_origins() {
                  ({id}, 5501, '{kind}', '{status}', '2026-11-02', {done}, {origin}, 907, {ts}, {ts})"
             )
         };
-        exec(&db, &action(341, "iniciar_mrpa", "done", "'2026-11-02'", "NULL")).await;
-        exec(&db, &action(342, "avaliar_mrpa", "done", "'2026-11-09'", "341")).await;
-        exec(&db, &action(343, "solicitar_exames", "pending", "NULL", "342")).await;
+        exec(
+            &db,
+            &action(341, "iniciar_mrpa", "done", "'2026-11-02'", "NULL"),
+        )
+        .await;
+        exec(
+            &db,
+            &action(342, "avaliar_mrpa", "done", "'2026-11-09'", "341"),
+        )
+        .await;
+        exec(
+            &db,
+            &action(343, "solicitar_exames", "pending", "NULL", "342"),
+        )
+        .await;
         exec(
             &db,
             "INSERT INTO hypertension_mrpa (id, action_id, co_cidadao, first_day, mean_systolic, \
@@ -155,14 +167,21 @@ async fn old_rows_keep_their_ids_children_and_origins() {
         assert!(second.is_err(), "{backend:?}: {second:?}");
         // New ids continue after the copied ones.
         assert_eq!(
-            ints(&db, "SELECT MIN(id) FROM care_action WHERE program = 'diabetes'").await,
+            ints(
+                &db,
+                "SELECT MIN(id) FROM care_action WHERE program = 'diabetes'"
+            )
+            .await,
             vec![Some(344)],
             "{backend:?}"
         );
         if backend == Backend::Sqlite {
             assert_eq!(
-                strings(&db, "SELECT \"table\" FROM pragma_foreign_key_list('hypertension_mrpa')")
-                    .await,
+                strings(
+                    &db,
+                    "SELECT \"table\" FROM pragma_foreign_key_list('hypertension_mrpa')"
+                )
+                .await,
                 vec!["care_action"]
             );
             assert_eq!(

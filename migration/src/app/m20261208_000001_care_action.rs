@@ -267,6 +267,28 @@ async fn create_children(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     manager
         .create_index(index("diabetes_evaluation", &["co_cidadao", "exam_date"]))
         .await?;
+    // The diabetes read model's follow-up columns (one per statement for SQLite).
+    for col in [
+        varchar_null("next_action_type"),
+        date_null("next_action_due"),
+        ColumnDef::new("pending_actions")
+            .integer()
+            .not_null()
+            .default(0)
+            .to_owned(),
+        date_null("last_evaluation_date"),
+        varchar_null("last_evaluation_control"),
+    ] {
+        let mut col = col;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("diabetes_summary")
+                    .add_column(&mut col)
+                    .to_owned(),
+            )
+            .await?;
+    }
     Ok(())
 }
 
@@ -282,6 +304,22 @@ impl MigrationTrait for Migration {
 
     /// Down only where every action is hypertension's (the old table had no `program`).
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for col in [
+            "next_action_type",
+            "next_action_due",
+            "pending_actions",
+            "last_evaluation_date",
+            "last_evaluation_control",
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table("diabetes_summary")
+                        .drop_column(col)
+                        .to_owned(),
+                )
+                .await?;
+        }
         for name in ["diabetes_evaluation", "care_action_step"] {
             manager
                 .drop_table(Table::drop().table(name).if_exists().to_owned())

@@ -148,11 +148,11 @@ async fn insert(
         .steps
         .iter()
         .zip(1..)
-        .map(|(s, position)| step::ActiveModel {
+        .map(|((text, mandatory), position)| step::ActiveModel {
             action_id: Set(m.id),
             position: Set(position),
-            text: Set(s.text.to_string()),
-            mandatory: Set(s.mandatory),
+            text: Set(text.to_string()),
+            mandatory: Set(*mandatory),
             done_at: Set(None),
             done_by: Set(None),
             ..Default::default()

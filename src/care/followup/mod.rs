@@ -30,13 +30,9 @@ pub const DOUBLE_SUBMIT_SECS: i64 = 120;
 /// Longest free text accepted in notes and records.
 pub const MAX_TEXT_CHARS: usize = 2000;
 
-/// One step of an action's checklist template.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StepTemplate {
-    pub text: &'static str,
-    /// Completing the action needs it ticked.
-    pub mandatory: bool,
-}
+/// One step of an action's checklist template: its text, and whether completing the action
+/// needs it ticked.
+pub type StepTemplate = (&'static str, bool);
 
 /// One kind of action of a programme's catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
