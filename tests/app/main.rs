@@ -10,6 +10,7 @@ mod catalogue;
 mod cli;
 mod corrupt_pec;
 mod diabetes;
+mod diabetes_followup;
 mod documents;
 mod fixture;
 mod followup;
