@@ -168,14 +168,14 @@ writes 3 "$WORK/after.txt"
 [ "$(sqlite3 -readonly "$DB_FILE" 'PRAGMA integrity_check')" = ok ] || fail "integrity_check"
 acked=$(cat "$WORK/writes.txt" "$WORK/full.txt" "$WORK/after.txt" | awk '$1 == 201 { print $3 }' | sort -n | tr '\n' ',' | sed 's/,$//')
 n_acked=$(printf '%s' "$acked" | tr ',' '\n' | grep -c . || true) # counted
-n_found=$(sqlite3 -readonly "$DB_FILE" "SELECT COUNT(*) FROM hypertension_action WHERE id IN ($acked)")
+n_found=$(sqlite3 -readonly "$DB_FILE" "SELECT COUNT(*) FROM care_action WHERE id IN ($acked)")
 [ "$n_found" = "$n_acked" ] || fail "acknowledged actions: $n_acked, found $n_found"
 cancelled=$(cat "$WORK/writes.txt" "$WORK/full.txt" "$WORK/after.txt" | awk '$1 == 200 && $3 ~ /^cancel-/ { sub("cancel-", "", $3); print $3 }' | tr '\n' ',' | sed 's/,$//')
 if [ -n "$cancelled" ]; then
-  n_bad=$(sqlite3 -readonly "$DB_FILE" "SELECT COUNT(*) FROM hypertension_action WHERE id IN ($cancelled) AND status <> 'cancelled'")
+  n_bad=$(sqlite3 -readonly "$DB_FILE" "SELECT COUNT(*) FROM care_action WHERE id IN ($cancelled) AND status <> 'cancelled'")
   [ "$n_bad" = 0 ] || fail "$n_bad acknowledged cancellations not applied"
 fi
-mismatch=$(sqlite3 -readonly "$DB_FILE" "SELECT COUNT(*) FROM hypertension_summary h WHERE co_seq_cidadao = $PERSON AND pending_actions <> (SELECT COUNT(*) FROM hypertension_action a WHERE a.co_cidadao = h.co_seq_cidadao AND a.status = 'pending')")
+mismatch=$(sqlite3 -readonly "$DB_FILE" "SELECT COUNT(*) FROM hypertension_summary h WHERE co_seq_cidadao = $PERSON AND pending_actions <> (SELECT COUNT(*) FROM care_action a WHERE a.co_cidadao = h.co_seq_cidadao AND a.status = 'pending')")
 [ "$mismatch" = 0 ] || fail "the read model's follow-up columns disagree with the actions"
 "$BIN" audit verify >/dev/null || fail "audit verify"
 passed "/ready 200 ${READY_SECS} s after freeing space; integrity ok; $n_acked acknowledged actions all there; follow-up consistent; audit chain verifies"

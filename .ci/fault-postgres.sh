@@ -310,14 +310,14 @@ for i in a["scheduled"]: print(f"INSERT INTO acked_s VALUES ({int(i)});")
 for i in a["cancelled"]: print(f"INSERT INTO acked_c VALUES ({int(i)});")
 PY
 cat >>"$WORK/acked.sql" <<SQL
-SELECT 'missing_scheduled=' || COUNT(*) FROM acked_s s LEFT JOIN sistemaaps.hypertension_action a ON a.id = s.id WHERE a.id IS NULL;
-SELECT 'not_cancelled=' || COUNT(*) FROM acked_c c JOIN sistemaaps.hypertension_action a ON a.id = c.id WHERE a.status <> 'cancelled';
+SELECT 'missing_scheduled=' || COUNT(*) FROM acked_s s LEFT JOIN sistemaaps.care_action a ON a.id = s.id WHERE a.id IS NULL;
+SELECT 'not_cancelled=' || COUNT(*) FROM acked_c c JOIN sistemaaps.care_action a ON a.id = c.id WHERE a.status <> 'cancelled';
 SELECT 'followup_mismatch=' || COUNT(*) FROM sistemaaps.hypertension_summary h
   WHERE h.co_seq_cidadao IN ($PERSONS)
-    AND h.pending_actions <> (SELECT COUNT(*) FROM sistemaaps.hypertension_action a WHERE a.co_cidadao = h.co_seq_cidadao AND a.status = 'pending');
-SELECT 'actions_created=' || COUNT(*) FROM sistemaaps.hypertension_action WHERE co_cidadao IN ($PERSONS);
+    AND h.pending_actions <> (SELECT COUNT(*) FROM sistemaaps.care_action a WHERE a.co_cidadao = h.co_seq_cidadao AND a.status = 'pending');
+SELECT 'actions_created=' || COUNT(*) FROM sistemaaps.care_action WHERE co_cidadao IN ($PERSONS);
 SELECT 'actions_without_audit=' || COUNT(*) FROM (
-  SELECT a.co_cidadao, COUNT(*) AS n FROM sistemaaps.hypertension_action a WHERE a.co_cidadao IN ($PERSONS) GROUP BY a.co_cidadao) a
+  SELECT a.co_cidadao, COUNT(*) AS n FROM sistemaaps.care_action a WHERE a.co_cidadao IN ($PERSONS) GROUP BY a.co_cidadao) a
   JOIN LATERAL (SELECT COUNT(*) AS n FROM sistemaaps.audit_log l WHERE l.action = 'write'
                 AND l.resource = '/api/v1/hipertensos/' || a.co_cidadao || '/acoes') l ON true
   CROSS JOIN generate_series(1, GREATEST(a.n - l.n, 0));

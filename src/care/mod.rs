@@ -3,6 +3,7 @@
 //! `search` parses what people type in a search box; `status` records each read model's age.
 
 pub mod evidence;
+pub mod followup;
 pub mod indicator;
 pub mod person;
 pub mod population;

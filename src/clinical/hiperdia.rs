@@ -55,7 +55,7 @@ impl ActionType {
         ActionType::RecordCardiology,
     ];
 
-    pub fn key(self) -> &'static str {
+    pub const fn key(self) -> &'static str {
         match self {
             ActionType::ScheduleRound => "agendar_hiperdia",
             ActionType::StartMrpa => "iniciar_mrpa",
@@ -75,7 +75,7 @@ impl ActionType {
         Self::ALL.into_iter().find(|a| a.key() == key)
     }
 
-    pub fn label(self) -> &'static str {
+    pub const fn label(self) -> &'static str {
         match self {
             ActionType::ScheduleRound => "Agendar Hiperdia",
             ActionType::StartMrpa => "Iniciar MRPA",

@@ -9,6 +9,7 @@ pub mod c5;
 pub mod codes;
 pub mod cv_risk;
 pub mod diabetes;
+pub mod diabetes_followup;
 pub mod exams;
 pub mod hiperdia;
 pub mod indicator;

@@ -45,6 +45,14 @@ pub struct Model {
     pub household_street: Option<String>,
     pub household_number: Option<String>,
     pub household_district: Option<String>,
+    /// The earliest pending follow-up action (kind key, due date) and how many are pending
+    /// (`programs::diabetes::followup`, kept current after each write).
+    pub next_action_type: Option<String>,
+    pub next_action_due: Option<Date>,
+    pub pending_actions: i32,
+    /// The latest evaluation: its day and the control status the professional chose.
+    pub last_evaluation_date: Option<Date>,
+    pub last_evaluation_control: Option<String>,
     pub as_of: Date,
 }
 

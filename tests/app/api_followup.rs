@@ -8,7 +8,7 @@ use poem::test::TestResponse;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json as j};
 use sistema_aps::auth::Role;
-use sistema_aps::store::{audit_log, hypertension_action, hypertension_mrpa};
+use sistema_aps::store::{audit_log, care_action as hypertension_action, hypertension_mrpa};
 
 use crate::api::{api, json, problem, user_with_token};
 use crate::fixture::{Fixture, Person, TEAM_A, TEAM_B};

@@ -56,7 +56,7 @@ fn readings(first: (i32, i32), rest: (i32, i32)) -> Vec<HomeReading> {
 
 async fn pending_id(db: &sea_orm::DatabaseConnection, person: i64, t: ActionType) -> i64 {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    use sistema_aps::store::hypertension_action as action;
+    use sistema_aps::store::care_action as action;
     action::Entity::find()
         .filter(action::Column::CoCidadao.eq(person))
         .filter(action::Column::ActionType.eq(t.key()))

@@ -13,7 +13,7 @@ use serde_json::{Value, json as j};
 use sistema_aps::auth::Role;
 use sistema_aps::db::sql::statement;
 use sistema_aps::programs::hypertension::actions::{ActionError, DUPLICATE_WRITE};
-use sistema_aps::store::{hypertension_action, hypertension_mrpa};
+use sistema_aps::store::{care_action as hypertension_action, hypertension_mrpa};
 
 use crate::api::{json, problem, user_with_token};
 use crate::fixture::{Fixture, Person, TEAM_A};
@@ -257,9 +257,9 @@ async fn the_database_refuses_duplicates_and_the_app_calls_it_a_conflict() {
             statement(
                 app.conn().get_database_backend(),
                 &format!(
-                    "INSERT INTO hypertension_action (co_cidadao, action_type, status, due_date, \
+                    "INSERT INTO care_action (program, co_cidadao, action_type, status, due_date, \
                      done_date, created_by, created_at, updated_at) \
-                     VALUES (1, '{t}', '{status}', ?, ?, (SELECT MIN(id) FROM app_user), ?, ?)"
+                     VALUES ('hypertension', 1, '{t}', '{status}', ?, ?, (SELECT MIN(id) FROM app_user), ?, ?)"
                 ),
                 vec![
                     today.into(),

@@ -13,7 +13,8 @@ mod m20260107_000001_audit_token;
 mod m20260108_000001_unique_writes;
 mod m20261207_000002_person;
 mod m20261207_000003_diabetes;
-mod m20261208_000001_indicator_team_month;
+mod m20261208_000001_care_action;
+mod m20261208_000002_indicator_team_month;
 
 pub struct AppMigrator;
 
@@ -31,7 +32,8 @@ impl MigratorTrait for AppMigrator {
             Box::new(m20260108_000001_unique_writes::Migration),
             Box::new(m20261207_000002_person::Migration),
             Box::new(m20261207_000003_diabetes::Migration),
-            Box::new(m20261208_000001_indicator_team_month::Migration),
+            Box::new(m20261208_000001_care_action::Migration),
+            Box::new(m20261208_000002_indicator_team_month::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 //! control against an age-appropriate target, the C4 good practices with the day by which each
 //! missing one must happen, the worklist built from that.
 
+pub mod followup;
 pub mod read_model;
 pub mod worklist;
 

@@ -176,6 +176,8 @@ pub async fn refresh<C: ConnectionTrait + TransactionTrait>(
             household_number: Set(p.household_number),
             household_district: Set(p.household_district),
             as_of: Set(today),
+            // The follow-up columns are filled from `care_action` below.
+            ..Default::default()
         });
     }
     let rows = models.len();
@@ -187,6 +189,7 @@ pub async fn refresh<C: ConnectionTrait + TransactionTrait>(
         summary::Entity::insert_many(chunk).exec(&txn).await?;
     }
     crate::care::indicator::store(&txn, C4.code, months).await?;
+    super::followup::refresh_columns(&txn, None).await?;
     let duration_ms = started.elapsed().as_millis();
     crate::care::status::record(&txn, super::READ_MODEL, today, duration_ms, rows).await?;
     txn.commit().await?;

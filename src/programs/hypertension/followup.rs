@@ -64,8 +64,8 @@ pub async fn load(
     let mut out: HashMap<i64, State> = HashMap::new();
     for r in rows(
         db,
-        "SELECT co_cidadao, action_type, due_date FROM hypertension_action
-         WHERE status = 'pending' /*person*/ ORDER BY co_cidadao, due_date, id",
+        "SELECT co_cidadao, action_type, due_date FROM care_action
+         WHERE program = 'hypertension' AND status = 'pending' /*person*/ ORDER BY co_cidadao, due_date, id",
         "co_cidadao",
         person,
     )
@@ -97,7 +97,7 @@ pub async fn load(
     for r in rows(
         db,
         "SELECT m.co_cidadao, a.done_date, m.control FROM hypertension_mrpa m
-         JOIN hypertension_action a ON a.id = m.action_id
+         JOIN care_action a ON a.id = m.action_id
          WHERE a.status = 'done' /*person*/ ORDER BY m.co_cidadao, a.done_date, m.id",
         "m.co_cidadao",
         person,
@@ -114,7 +114,7 @@ pub async fn load(
     for r in rows(
         db,
         "SELECT r.co_cidadao, r.band FROM hypertension_cv_risk r
-         JOIN hypertension_action a ON a.id = r.action_id
+         JOIN care_action a ON a.id = r.action_id
          WHERE a.status = 'done' /*person*/ ORDER BY r.co_cidadao, a.done_date, r.id",
         "r.co_cidadao",
         person,

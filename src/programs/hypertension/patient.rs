@@ -23,7 +23,7 @@ use crate::db::sql::statement;
 use crate::esus::catalogue::Catalogue;
 use crate::store::hypertension_summary::{self as summary, Column};
 use crate::store::{
-    app_user, hypertension_action as action, hypertension_cardiology as cardiology,
+    app_user, care_action as action, hypertension_cardiology as cardiology,
     hypertension_cv_risk as risk, hypertension_exam_result as exam, hypertension_mrpa as mrpa_row,
     hypertension_mrpa_reading as reading, hypertension_nutrition as nutrition,
     hypertension_treatment_change as change,
@@ -31,21 +31,7 @@ use crate::store::{
 
 use super::treatment::{self, Medication};
 
-/// A message about one field of a form or request, in Portuguese.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: &str, message: impl Into<String>) -> FieldError {
-        FieldError {
-            field: field.to_string(),
-            message: message.into(),
-        }
-    }
-}
+pub use crate::care::followup::FieldError;
 
 /// The read-model row of a person the scope reaches (`None`: unknown or out of scope).
 pub async fn find_in_scope(
@@ -353,6 +339,7 @@ pub async fn load(
     // The programme's exams: the latest of each analyte, from completed actions only (an
     // annulled action's results no longer count).
     let done: Vec<i64> = action::Entity::find()
+        .filter(action::Column::Program.eq(super::actions::PROGRAM_KEY))
         .filter(action::Column::CoCidadao.eq(person))
         .filter(action::Column::Status.eq(Status::Done.key()))
         .all(db)
@@ -422,6 +409,7 @@ pub async fn timeline(
     since: Option<NaiveDate>,
 ) -> Result<Vec<TimelineEvent>, DbErr> {
     let actions = action::Entity::find()
+        .filter(action::Column::Program.eq(super::actions::PROGRAM_KEY))
         .filter(action::Column::CoCidadao.eq(person))
         .all(db)
         .await?;

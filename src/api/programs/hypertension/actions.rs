@@ -586,7 +586,7 @@ async fn action_of(
     scope: &crate::auth::Scope,
     id: i64,
     acao: i64,
-) -> Result<crate::store::hypertension_action::Model, ApiError> {
+) -> Result<crate::store::care_action::Model, ApiError> {
     match actions::find(&state.db, scope, acao).await {
         Ok(a) if a.co_cidadao == id => Ok(a),
         Ok(_) | Err(ActionError::NotFound) => Err(ApiError::not_found(

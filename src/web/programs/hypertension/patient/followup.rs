@@ -100,7 +100,7 @@ pub(super) fn followup_forms(v: &PatientView, user: &CurrentUser, today: NaiveDa
 pub(super) fn delete_form(
     person: i64,
     user: &CurrentUser,
-    a: &crate::store::hypertension_action::Model,
+    a: &crate::store::care_action::Model,
     label: &str,
 ) -> Markup {
     let action = a.id;
@@ -206,7 +206,7 @@ async fn action_of(
     user: &CurrentUser,
     person: i64,
     raw: &str,
-) -> Result<crate::store::hypertension_action::Model, WebError> {
+) -> Result<crate::store::care_action::Model, WebError> {
     let id = path_id(raw)?;
     match actions::find(&state.db, &user.scope(), id).await {
         Ok(a) if a.co_cidadao == person => Ok(a),
@@ -216,7 +216,7 @@ async fn action_of(
     }
 }
 
-fn action_label(a: &crate::store::hypertension_action::Model) -> &str {
+fn action_label(a: &crate::store::care_action::Model) -> &str {
     ActionType::from_key(&a.action_type).map_or(a.action_type.as_str(), |t| t.label())
 }
 
@@ -286,7 +286,7 @@ async fn delete_page(
     client: &Client,
     path: &str,
     s: &summary::Model,
-    a: &crate::store::hypertension_action::Model,
+    a: &crate::store::care_action::Model,
 ) -> Result<Response, WebError> {
     let body = delete_form(s.co_seq_cidadao, user, a, action_label(a));
     form_page(

@@ -1,16 +1,19 @@
-//! A follow-up action of the hypertension programme (pending, done or cancelled; a done one
-//! that was annulled is cancelled with `annulled_*` set).
+//! A follow-up action of any programme (pending, done or cancelled; a done one that was
+//! annulled is cancelled with `annulled_*` set). The kind is a key of the programme's action
+//! catalogue (`care::followup::Catalogue`), checked in code.
 
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "hypertension_action")]
+#[sea_orm(table_name = "care_action")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
+    /// The programme's key (`hypertension`, `diabetes`).
+    pub program: String,
     /// `tb_cidadao.co_seq_cidadao`.
     pub co_cidadao: i64,
-    /// A [`crate::programs::hypertension::actions::ActionType`] key.
+    /// A key of the programme's action catalogue.
     pub action_type: String,
     /// `pending`, `done` or `cancelled`.
     pub status: String,
