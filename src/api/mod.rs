@@ -64,6 +64,8 @@ pub enum ApiTags {
     Territorio,
     /// Programa de hipertensão: lista nominal, indicador C5, resumo e acompanhamento da pessoa.
     Hipertensao,
+    /// Programa de diabetes: lista nominal com a última hemoglobina glicada e o indicador C4.
+    Diabetes,
 }
 
 type Apis = (territory::TerritoryApi, programs::Apis);

@@ -10,3 +10,4 @@ pub mod population;
 pub mod quality;
 pub mod search;
 pub mod status;
+pub mod worklist;

@@ -11,6 +11,7 @@ use poem::{IntoResponse, Request, Response};
 use crate::audit::{self, Action, Event};
 use crate::auth::CurrentUser;
 use crate::care::indicator::{self, TeamSummary};
+use crate::care::worklist;
 use crate::programs::ProgramDef;
 use crate::state::AppState;
 use crate::territory::Team;
@@ -36,12 +37,9 @@ fn team_parameter(req: &Request) -> Result<Option<String>, WebError> {
         match k.as_ref() {
             "equipe" if v.is_empty() => {}
             "equipe" => {
-                if v.len() > 20 || !v.chars().all(|c| c.is_ascii_digit()) {
-                    return Err(WebError::BadRequest(
-                        "A equipe informada não é válida: use o código INE (só números).".into(),
-                    ));
-                }
-                team = Some(v);
+                team = Some(
+                    worklist::parse_team(&v).map_err(|e| WebError::BadRequest(e.message.into()))?,
+                );
             }
             _ => {
                 let key: String = k.chars().take(40).collect();
@@ -86,7 +84,7 @@ pub async fn page(
     let chosen = match (&wanted, teams.as_slice()) {
         (Some(ine), _) => Some(teams.iter().find(|t| &t.nu_ine == ine).ok_or_else(|| {
             // Unknown and out-of-scope teams get the same answer: nothing leaks.
-            WebError::BadRequest("Equipe não encontrada: escolha uma equipe da lista.".into())
+            WebError::BadRequest(worklist::TEAM_NOT_FOUND.into())
         })?),
         (None, [only]) => Some(only),
         (None, _) => None,

@@ -338,3 +338,224 @@ async fn bad_input_and_scope_on_the_diabetes_list() {
         assert_eq!(counter(&page, 0), 1);
     }
 }
+
+async fn bytes(resp: poem::test::TestResponse) -> Vec<u8> {
+    resp.0.into_body().into_vec().await.expect("body")
+}
+
+fn csv_names(csv: &str) -> Vec<String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    reader
+        .records()
+        .map(|r| r.expect("record")[0].trim_start_matches('\'').to_string())
+        .collect()
+}
+
+fn xlsx_names(xlsx: Vec<u8>) -> Vec<String> {
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(xlsx)).expect("xlsx");
+    let sheet = book.worksheet_range_at(0).expect("sheet").expect("range");
+    sheet
+        .rows()
+        .skip(1)
+        .map(|r| match r.first() {
+            Some(calamine::Data::String(s)) => s.clone(),
+            other => panic!("name cell: {other:?}"),
+        })
+        .collect()
+}
+
+fn printed_names(page: &str) -> Vec<String> {
+    let doc = html(page);
+    select(&doc, ".print-list .patient-name")
+        .iter()
+        .map(text_of)
+        .collect()
+}
+
+#[tokio::test]
+async fn diabetes_files_and_the_printed_list_are_the_screen() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        let f = town(&app).await;
+        app.exec(
+            "UPDATE tb_cidadao SET nu_telefone_celular = '(11) 98765-4321' WHERE co_seq_cidadao = 1",
+            vec![],
+        )
+        .await;
+        app.refresh().await;
+        for filter in [
+            String::new(),
+            "controle=descontrolado".into(),
+            "ordem=hba1c".into(),
+            "ordem=pontos".into(),
+            "pratica=a".into(),
+            format!("equipe={TEAM_A}&ordem=prazo"),
+            "busca=sem%20exame".into(),
+        ] {
+            let page = body(app.get(&format!("/diabeticos?{filter}&per_page=100")).await).await;
+            let screen = names(&page);
+            let resp = app.get(&format!("/diabeticos/exportar.csv?{filter}")).await;
+            resp.assert_status_is_ok();
+            assert_eq!(csv_names(&body(resp).await), screen, "{backend:?} {filter}");
+            let resp = app
+                .get(&format!("/diabeticos/exportar.xlsx?{filter}"))
+                .await;
+            resp.assert_status_is_ok();
+            resp.assert_header(
+                "content-type",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            );
+            assert_eq!(
+                xlsx_names(bytes(resp).await),
+                screen,
+                "{backend:?} {filter}"
+            );
+            let resp = app.get(&format!("/diabeticos/imprimir?{filter}")).await;
+            resp.assert_status_is_ok();
+            assert_eq!(
+                printed_names(&body(resp).await),
+                screen,
+                "{backend:?} {filter}"
+            );
+        }
+        // What the ACS takes along: age, address and micro-area, phone, last HbA1c, what is due.
+        let page = body(app.get("/diabeticos/imprimir?busca=ana").await).await;
+        let doc = html(&page);
+        let ana: String = select(&doc, ".print-list li.household-person")
+            .iter()
+            .map(text_of)
+            .collect();
+        let end = sistema_aps::clinical::indicator::quadrimester(f.days_ago(0)).1;
+        let foot = sistema_aps::clinical::c4::C4
+            .practice("F")
+            .map(|p| p.description)
+            .expect("F");
+        for part in [
+            "microárea 01".to_string(),
+            "telefone 11987654321".into(),
+            format!(
+                "Última HbA1c 6,5 % em {}",
+                crate::helpers::br_date(f.days_ago(30))
+            ),
+            format!("{foot} — até {}", crate::helpers::br_date(end)),
+        ] {
+            assert!(ana.contains(&part), "{backend:?} {part}: {ana}");
+        }
+        // The page links to the files with its filters.
+        let page = body(app.get("/diabeticos?controle=controlado&page=1").await).await;
+        let doc = html(&page);
+        let links: Vec<String> = select(&doc, ".result-actions a")
+            .iter()
+            .filter_map(|a| a.value().attr("href").map(String::from))
+            .collect();
+        assert_eq!(
+            links,
+            vec![
+                "/diabeticos/exportar.csv?controle=controlado",
+                "/diabeticos/exportar.xlsx?controle=controlado",
+                "/diabeticos/imprimir?controle=controlado",
+            ],
+            "{backend:?}"
+        );
+        // Bad filters and an unknown team get the page's 400, not a file.
+        for uri in [
+            "/diabeticos/exportar.xlsx?page=0",
+            "/diabeticos/exportar.csv?equipe=999",
+            "/diabeticos/imprimir?cor=azul",
+        ] {
+            app.get(uri).await.assert_status(StatusCode::BAD_REQUEST);
+        }
+    }
+}
+
+#[tokio::test]
+async fn diabetes_files_need_the_export_permission_role_by_role() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Start::default()).await;
+        town(&app).await;
+        let users = [
+            (
+                "prof.a",
+                assignment(Role::Professional, None, Some(TEAM_A), None),
+            ),
+            (
+                "acs.a02",
+                assignment(Role::Acs, None, Some(TEAM_A), Some("02")),
+            ),
+            ("admin.x", assignment(Role::Admin, None, None, None)),
+            ("auditor.x", assignment(Role::Auditor, None, None, None)),
+        ];
+        for (name, a) in &users {
+            app.create_user(name, vec![a.clone()]).await;
+        }
+        // (user, files allowed, printed list allowed, rows printed)
+        let cases: [(Option<&str>, StatusCode, StatusCode, Vec<&str>); 5] = [
+            (
+                None,
+                StatusCode::OK,
+                StatusCode::OK,
+                vec!["ANA DOCE", "BRUNO GLICADA ALTA", "CARLA SEM EXAME"],
+            ),
+            (
+                Some("prof.a"),
+                StatusCode::OK,
+                StatusCode::OK,
+                vec!["ANA DOCE", "BRUNO GLICADA ALTA"],
+            ),
+            (
+                Some("acs.a02"),
+                StatusCode::FORBIDDEN,
+                StatusCode::OK,
+                vec!["BRUNO GLICADA ALTA"],
+            ),
+            (
+                Some("admin.x"),
+                StatusCode::FORBIDDEN,
+                StatusCode::FORBIDDEN,
+                vec![],
+            ),
+            (
+                Some("auditor.x"),
+                StatusCode::FORBIDDEN,
+                StatusCode::FORBIDDEN,
+                vec![],
+            ),
+        ];
+        for (who, files, print, printed) in cases {
+            let session = match who {
+                Some(name) => app.login(name, PASSWORD).await,
+                None => app.session.clone(),
+            };
+            for uri in ["/diabeticos/exportar.csv", "/diabeticos/exportar.xlsx"] {
+                let resp = app.get_as(&session, uri).await;
+                resp.assert_status(files);
+                if who == Some("acs.a02") {
+                    let text = body(resp).await;
+                    assert!(
+                        text.contains("Seu perfil não permite exportar listas nominais."),
+                        "{backend:?} {uri}: {text}"
+                    );
+                }
+            }
+            let resp = app.get_as(&session, "/diabeticos/imprimir").await;
+            resp.assert_status(print);
+            if print == StatusCode::OK {
+                assert_eq!(
+                    printed_names(&body(resp).await),
+                    printed,
+                    "{backend:?} {who:?}"
+                );
+                // The page offers the files only to who may export them.
+                let page = body(app.get_as(&session, "/diabeticos").await).await;
+                assert_eq!(
+                    page.contains("Exportar XLSX"),
+                    files == StatusCode::OK,
+                    "{backend:?} {who:?}"
+                );
+            }
+        }
+    }
+}

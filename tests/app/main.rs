@@ -2,6 +2,7 @@
 //! runs on SQLite, and on PostgreSQL too when `APS_TEST_DATABASE_URL` is set.
 
 mod api;
+mod api_diabetes;
 mod api_followup;
 mod auth;
 mod backup;

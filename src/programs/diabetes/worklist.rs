@@ -8,13 +8,53 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use crate::auth::Scope;
-use crate::care::search::Search;
-use crate::clinical::diabetes::Control;
+use crate::auth::permission::{Grants, Permission};
+use crate::care::worklist::{self, Choice, ListDef};
+use crate::clinical::age;
+use crate::clinical::diabetes::{Control, format_hba1c};
+use crate::export::{Cell, Table};
 use crate::store::diabetes_summary::{self as summary, Column};
 
-pub const PER_PAGE: u64 = 25;
-pub const MAX_PAGE: u64 = 100_000;
+/// The list as data, for the platform's parser and query strings (`care::worklist`).
+#[derive(Debug)]
+pub struct List;
+
+impl ListDef for List {
+    type Tab = Control;
+    type Sort = Sort;
+    type Practice = &'static str;
+    const PATH: &'static str = "/diabeticos";
+    const TAB_PARAMS: &'static [&'static str] = &["controle"];
+    const TABS: &'static [Control] = &Control::ALL;
+    const SORTS: &'static [Sort] = &Sort::ALL;
+    const DEFAULT_SORT: Sort = Sort::Name;
+    const PRACTICES: &'static [&'static str] = &PRACTICES;
+}
+
+/// What the list shows: scope, team, micro-area, search, control tab, a missing C4 practice.
+pub type Filters = worklist::Filters<List>;
+/// Which page, how long, in which order.
+pub type PageRequest = worklist::PageRequest<List>;
+/// The list's parameters, parsed once for the page, its exports and the API.
+pub type ListQuery = worklist::Query<List>;
+
+impl Choice for Control {
+    fn key(self) -> &'static str {
+        Control::key(self)
+    }
+    fn label(self) -> &'static str {
+        Control::label(self)
+    }
+}
+
+impl Choice for Sort {
+    fn key(self) -> &'static str {
+        Sort::key(self)
+    }
+    fn label(self) -> &'static str {
+        Sort::label(self)
+    }
+}
 /// Most rows one export may hold.
 pub const MAX_EXPORT_ROWS: usize = 20_000;
 
@@ -69,18 +109,6 @@ impl Sort {
     }
 }
 
-/// What the list shows.
-#[derive(Debug, Clone, Default)]
-pub struct Filters {
-    pub scope: Scope,
-    pub team: Option<String>,
-    pub micro_area: Option<String>,
-    pub search: Option<Search>,
-    pub control: Option<Control>,
-    /// A C4 practice letter the person has not met.
-    pub missing: Option<&'static str>,
-}
-
 impl Filters {
     /// Everything but the control tab: the base the counters split.
     fn base(&self) -> Condition {
@@ -106,7 +134,7 @@ impl Filters {
 
     pub fn condition(&self) -> Condition {
         let mut c = self.base();
-        if let Some(control) = self.control {
+        if let Some(control) = self.tab {
             c = c.add(Column::ControlStatus.eq(control.key()));
         }
         c
@@ -195,14 +223,13 @@ fn ordered(q: sea_orm::Select<summary::Entity>, sort: Sort) -> sea_orm::Select<s
 pub async fn page(
     db: &DatabaseConnection,
     f: &Filters,
-    sort: Sort,
-    page: u64,
+    req: &PageRequest,
 ) -> Result<(Vec<summary::Model>, u64), DbErr> {
     let q = summary::Entity::find().filter(f.condition());
     let total = q.clone().count(db).await?;
-    let rows = ordered(q, sort)
-        .offset((page.max(1) - 1) * PER_PAGE)
-        .limit(PER_PAGE)
+    let rows = ordered(q, req.sort)
+        .offset(req.offset())
+        .limit(req.per_page)
         .all(db)
         .await?;
     Ok((rows, total))
@@ -220,8 +247,122 @@ pub async fn all_rows(
         .await
 }
 
-/// The letter as the static string of [`PRACTICES`].
-pub fn practice_letter(text: &str) -> Option<&'static str> {
-    let t = text.trim().to_ascii_uppercase();
-    PRACTICES.into_iter().find(|p| *p == t)
+/// Why a file or a printed list is not given.
+#[derive(Debug)]
+pub enum ExportError {
+    /// The user's profile may not (the sentence to show).
+    Forbidden(&'static str),
+    /// More than [`MAX_EXPORT_ROWS`] rows: filter first.
+    TooMany,
+    Db(DbErr),
+}
+
+impl From<DbErr> for ExportError {
+    fn from(e: DbErr) -> Self {
+        ExportError::Db(e)
+    }
+}
+
+/// Every row under the filters, in the page's order, for a file (`Permission::Export`) or a
+/// printed list (`Permission::View`) — when the user may, and when the list is not too long.
+pub async fn rows_for(
+    db: &DatabaseConnection,
+    grants: &Grants,
+    permission: Permission,
+    f: &Filters,
+    sort: Sort,
+) -> Result<Vec<summary::Model>, ExportError> {
+    grants
+        .check(permission, true)
+        .map_err(ExportError::Forbidden)?;
+    let rows = all_rows(db, f, sort).await?;
+    if rows.len() > MAX_EXPORT_ROWS {
+        return Err(ExportError::TooMany);
+    }
+    Ok(rows)
+}
+
+/// The exported table (CSV and XLSX): one line per person, in the rows' order.
+pub fn export_table(rows: &[summary::Model], today: chrono::NaiveDate) -> Table {
+    let mut headers: Vec<String> = [
+        "Nome",
+        "CNS",
+        "Nascimento",
+        "Idade",
+        "Equipe",
+        "INE",
+        "Microárea",
+        "Última HbA1c (%)",
+        "Data da HbA1c",
+        "Meta",
+        "Controle",
+        "Pontos C4",
+    ]
+    .map(String::from)
+    .to_vec();
+    headers.extend(PRACTICES.iter().map(|p| format!("C4 {p}")));
+    Table {
+        title: "Diabetes".into(),
+        headers,
+        rows: rows.iter().map(|r| export_row(r, today)).collect(),
+    }
+}
+
+fn export_row(r: &summary::Model, today: chrono::NaiveDate) -> Vec<Cell> {
+    let mut cells = vec![
+        Cell::Text(r.no_cidadao.clone()),
+        r.nu_cns.clone().map_or(Cell::Empty, Cell::Text),
+        r.dt_nascimento.map_or(Cell::Empty, Cell::Date),
+        r.dt_nascimento
+            .map_or(Cell::Empty, |b| Cell::Int(i64::from(age::years(b, today)))),
+        Cell::Text(r.no_equipe.clone()),
+        Cell::Text(r.nu_ine.clone()),
+        r.micro_area.clone().map_or(Cell::Empty, Cell::Text),
+        r.last_hba1c
+            .map_or(Cell::Empty, |v| Cell::Text(format_hba1c(v))),
+        r.last_hba1c_date.map_or(Cell::Empty, Cell::Date),
+        Cell::Text(r.hba1c_target.clone()),
+        Cell::Text(
+            Control::from_key(&r.control_status)
+                .map_or("", |c| c.label())
+                .to_string(),
+        ),
+        Cell::Int(i64::from(r.c4_points)),
+    ];
+    for met in [r.c4_a, r.c4_b, r.c4_c, r.c4_d, r.c4_e, r.c4_f] {
+        cells.push(Cell::Text(if met { "sim" } else { "não" }.into()));
+    }
+    cells
+}
+
+#[derive(Debug, FromQueryResult)]
+struct PhoneRow {
+    co_seq_cidadao: i64,
+    nu_telefone: Option<String>,
+}
+
+/// The mobile phone the PEC holds for each of these people (from the `person` read model),
+/// for the printed list.
+pub async fn phones(
+    db: &DatabaseConnection,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, String>, DbErr> {
+    use crate::store::person::{Column as P, Entity as Person};
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(1000) {
+        let rows = Person::find()
+            .select_only()
+            .column(P::CoSeqCidadao)
+            .column(P::NuTelefone)
+            .filter(P::CoSeqCidadao.is_in(chunk.iter().copied()))
+            .filter(P::NuTelefone.is_not_null())
+            .into_model::<PhoneRow>()
+            .all(db)
+            .await?;
+        out.extend(
+            rows.into_iter()
+                .filter_map(|r| r.nu_telefone.map(|t| (r.co_seq_cidadao, t))),
+        );
+    }
+    Ok(out)
 }

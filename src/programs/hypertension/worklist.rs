@@ -11,15 +11,38 @@ use sea_orm::{
 use chrono::NaiveDate;
 
 use crate::auth::Scope;
+use crate::care::worklist::{self, Choice, ListDef};
 use crate::clinical::blood_pressure::ControlStatus;
 use crate::clinical::c5::Practice;
 use crate::store::hypertension_summary::{self as summary, Column};
 
-/// Allowed page sizes.
-pub const PER_PAGE_CHOICES: [u64; 4] = [10, 25, 50, 100];
-pub const DEFAULT_PER_PAGE: u64 = 25;
-pub const MAX_PAGE: u64 = 100_000;
-pub const MAX_SEARCH_CHARS: usize = crate::care::search::MAX_CHARS;
+pub use crate::care::worklist::{
+    DEFAULT_PER_PAGE, MAX_PAGE, MAX_SEARCH_CHARS, PER_PAGE_CHOICES, Search,
+};
+
+/// The list as data, for the platform's parser and query strings (`care::worklist`).
+#[derive(Debug)]
+pub struct List;
+
+impl ListDef for List {
+    type Tab = Tab;
+    type Sort = Sort;
+    type Practice = Practice;
+    const PATH: &'static str = crate::web::paths::HYPERTENSION;
+    // `controle` is the name the first version used for the three BP tabs.
+    const TAB_PARAMS: &'static [&'static str] = &["situacao", "controle"];
+    const TABS: &'static [Tab] = &Tab::ALL;
+    const SORTS: &'static [Sort] = &Sort::ALL;
+    const DEFAULT_SORT: Sort = Sort::Name;
+    const PRACTICES: &'static [Practice] = &Practice::ALL;
+}
+
+/// Every filter of the list, already validated, and the user's scope (always applied).
+pub type Filters = worklist::Filters<List>;
+/// A page request.
+pub type PageRequest = worklist::PageRequest<List>;
+/// The list's parameters, parsed once for the page, its exports and the API.
+pub type ListQuery = worklist::Query<List>;
 
 /// Sort orders offered on the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -70,7 +93,32 @@ impl Sort {
     }
 }
 
-pub use crate::care::search::Search;
+impl Choice for Sort {
+    fn key(self) -> &'static str {
+        Sort::key(self)
+    }
+    fn label(self) -> &'static str {
+        Sort::label(self)
+    }
+}
+
+impl Choice for Tab {
+    fn key(self) -> &'static str {
+        Tab::key(self)
+    }
+    fn label(self) -> &'static str {
+        Tab::label(self)
+    }
+}
+
+impl Choice for Practice {
+    fn key(self) -> &'static str {
+        self.letter()
+    }
+    fn label(self) -> &'static str {
+        self.description()
+    }
+}
 
 /// The status tabs of the list. Each is one condition on the read model, and its counter is
 /// the count of that same condition, so a tab's number is its rows.
@@ -148,20 +196,6 @@ impl Tab {
     }
 }
 
-/// Every filter of the list, already validated, and the user's scope (always applied).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Filters {
-    /// What the user may see; an empty scope shows nothing.
-    pub scope: Scope,
-    pub team: Option<String>,
-    pub micro_area: Option<String>,
-    pub search: Option<Search>,
-    pub tab: Option<Tab>,
-    pub missing: Option<Practice>,
-    /// The day "overdue" is measured against (in the configured zone).
-    pub today: NaiveDate,
-}
-
 impl Filters {
     /// Everything but the control-status filter: the base the counters split.
     fn base_condition(&self) -> Condition {
@@ -197,24 +231,6 @@ impl Filters {
             c = c.add(t.condition(self.today));
         }
         c
-    }
-}
-
-/// A page request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PageRequest {
-    pub page: u64,
-    pub per_page: u64,
-    pub sort: Sort,
-}
-
-impl Default for PageRequest {
-    fn default() -> Self {
-        Self {
-            page: 1,
-            per_page: DEFAULT_PER_PAGE,
-            sort: Sort::Name,
-        }
     }
 }
 
@@ -272,7 +288,7 @@ pub struct Page {
 
 impl Page {
     pub fn pages(&self) -> u64 {
-        self.total.div_ceil(self.per_page).max(1)
+        worklist::pages(self.total, self.per_page)
     }
 }
 
@@ -404,7 +420,7 @@ pub async fn page(
         summary::Entity::find().filter(filters.condition()),
         req.sort,
     )
-    .offset((req.page.saturating_sub(1)) * req.per_page)
+    .offset(req.offset())
     .limit(req.per_page)
     .all(db)
     .await?;

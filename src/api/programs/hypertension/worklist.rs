@@ -19,14 +19,9 @@ use crate::clinical::age;
 use crate::clinical::blood_pressure::ControlStatus;
 use crate::clinical::c5::Practice;
 use crate::programs::hypertension::followup;
-use crate::programs::hypertension::worklist::{
-    self, Filters, MAX_PAGE, MAX_SEARCH_CHARS, PageRequest, Search, Sort,
-};
+use crate::programs::hypertension::worklist::{self, List, Sort};
 use crate::state::AppState;
 use crate::store::hypertension_summary as summary;
-
-/// Largest page an integrator may ask for.
-pub const MAX_PER_PAGE: u64 = 100;
 
 /// Ordem da lista.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -315,48 +310,26 @@ impl WorklistApi {
     ) -> Result<Json<WorklistPage>, ApiError> {
         let user = auth.user();
         let scope = require_patient_scope(user)?;
-        let mut filters = Filters {
-            scope: scope.clone(),
-            ..Default::default()
-        };
-        if let Some(team) = equipe.0.filter(|t| !t.is_empty()) {
-            let teams = worklist::teams(&state.db, &scope).await?;
-            // Unknown and out-of-scope teams get the same answer: nothing leaks.
-            if !teams.iter().any(|t| t.nu_ine == team) {
-                return Err(ApiError::invalid(
-                    "equipe",
-                    "Equipe não encontrada: use o INE de uma equipe de GET /equipes.",
-                ));
-            }
-            filters.team = Some(team);
-        }
-        filters.micro_area = microarea.0.filter(|m| !m.is_empty());
-        if let Some(text) = busca.0.filter(|b| !b.trim().is_empty()) {
-            if text.chars().count() > MAX_SEARCH_CHARS {
-                return Err(ApiError::invalid(
-                    "busca",
-                    format!("A busca aceita no máximo {MAX_SEARCH_CHARS} caracteres."),
-                ));
-            }
-            filters.search = Some(Search::new(&text).ok_or_else(|| {
-                ApiError::invalid(
-                    "busca",
-                    "A busca precisa de letras ou números: parte do nome, o CNS ou o CPF.",
-                )
-            })?);
-        }
-        filters.tab = situacao.0.map(Situacao::tab);
-        filters.today = state.today();
-        filters.missing = pratica.0.map(PracticeLetter::practice);
-        let request = PageRequest {
-            page: page.0.unwrap_or(1).clamp(1, MAX_PAGE),
-            per_page: per_page
-                .0
-                .unwrap_or(worklist::DEFAULT_PER_PAGE)
-                .clamp(1, MAX_PER_PAGE),
-            sort: ordem.0.map(Order::sort).unwrap_or_default(),
-        };
-        let page = worklist::page(&state.db, &filters, &request).await?;
+        let query = super::super::list_query::<List>(
+            &state.db,
+            &scope,
+            state.today(),
+            &[
+                ("equipe", equipe.0),
+                ("microarea", microarea.0),
+                ("busca", busca.0),
+                ("situacao", situacao.0.map(|s| s.tab().key().to_string())),
+                (
+                    "pratica",
+                    pratica.0.map(|p| p.practice().letter().to_string()),
+                ),
+                ("ordem", ordem.0.map(|o| o.sort().key().to_string())),
+                ("page", page.0.map(|n| n.to_string())),
+                ("per_page", per_page.0.map(|n| n.to_string())),
+            ],
+        )
+        .await?;
+        let page = worklist::page(&state.db, &query.filters, &query.page).await?;
         audit::record(
             &state.db,
             Event {

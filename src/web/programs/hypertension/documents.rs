@@ -11,7 +11,6 @@ use crate::print::{self, Header};
 use crate::programs::hypertension::actions::ActionError;
 use crate::programs::hypertension::{documents, patient, worklist};
 
-use super::ListQuery;
 use crate::web::error::WebError;
 use crate::web::session::{Auth, Client, FormData, FormList, check_csrf};
 use crate::web::{AppState, paths};
@@ -68,18 +67,7 @@ async fn export(
             "Seu perfil não dá acesso a dados de pacientes.".into(),
         ));
     }
-    let mut query =
-        ListQuery::parse(req.uri().query().unwrap_or("")).map_err(WebError::BadRequest)?;
-    query.filters.scope = scope.clone();
-    query.filters.today = state.today();
-    if let Some(team) = &query.filters.team {
-        let teams = worklist::teams(&state.db, &scope).await?;
-        if !teams.iter().any(|t| &t.nu_ine == team) {
-            return Err(WebError::BadRequest(
-                "Equipe não encontrada: escolha uma equipe da lista.".into(),
-            ));
-        }
-    }
+    let query = super::parse_in_scope(req, &scope, state).await?;
     let rows = worklist::all_rows(&state.db, &query.filters, query.page.sort).await?;
     if rows.len() > documents::MAX_EXPORT_ROWS {
         return Err(WebError::BadRequest(format!(

@@ -12,13 +12,13 @@ use poem::web::Data;
 use poem::{IntoResponse, Request, Response, handler};
 
 use crate::auth::Permission;
+use crate::care::worklist::{TEAM_NOT_FOUND, team_in_scope};
 use crate::clinical::age;
 use crate::clinical::blood_pressure::ControlStatus;
 use crate::clinical::c5::{self, Practice};
 use crate::programs::hypertension::followup;
 use crate::programs::hypertension::worklist::{
-    self, Filters, MAX_PAGE, MAX_SEARCH_CHARS, PER_PAGE_CHOICES, Page, PageRequest, Search, Sort,
-    Tab, TeamOption,
+    self, MAX_SEARCH_CHARS, PER_PAGE_CHOICES, Page, Sort, Tab, TeamOption,
 };
 use crate::store::hypertension_summary as summary;
 
@@ -78,153 +78,9 @@ pub static WEB: super::WebProgram = super::WebProgram {
     person_page: Some(|r| Box::pin(patient::person_page(r))),
 };
 
-/// The list's query string, parsed and validated, with Portuguese messages for the person.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ListQuery {
-    pub filters: Filters,
-    pub page: PageRequest,
-}
-
-impl ListQuery {
-    pub fn parse(query: &str) -> Result<ListQuery, String> {
-        let mut q = ListQuery::default();
-        for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
-            let v = value.trim();
-            match key.as_ref() {
-                "equipe" if !v.is_empty() => {
-                    if v.len() > 20 || !v.chars().all(|c| c.is_ascii_digit()) {
-                        return Err(
-                            "A equipe informada não é válida: use o código INE (só números)."
-                                .into(),
-                        );
-                    }
-                    q.filters.team = Some(v.to_string());
-                }
-                "microarea" if !v.is_empty() => {
-                    if v.chars().count() > 10 || !v.chars().all(|c| c.is_ascii_alphanumeric()) {
-                        return Err("A microárea informada não é válida.".into());
-                    }
-                    q.filters.micro_area = Some(v.to_string());
-                }
-                "busca" if !v.is_empty() => {
-                    if v.chars().count() > MAX_SEARCH_CHARS {
-                        return Err(format!(
-                            "A busca aceita no máximo {MAX_SEARCH_CHARS} caracteres. Digite parte do nome, o CNS ou o CPF."
-                        ));
-                    }
-                    q.filters.search = Some(Search::new(v).ok_or(
-                        "A busca precisa de letras ou números: digite parte do nome, o CNS ou o CPF.",
-                    )?);
-                }
-                // `controle` is the name the first version used for the three BP tabs.
-                "situacao" | "controle" if !v.is_empty() => {
-                    q.filters.tab = Some(Tab::from_key(v).ok_or(
-                        "Situação desconhecida. Use controlada, nao_controlada, sem_afericao, acoes_pendentes, acoes_atrasadas ou em_tratamento.",
-                    )?);
-                }
-                "pratica" if !v.is_empty() => {
-                    q.filters.missing = Some(
-                        Practice::from_letter(v)
-                            .ok_or("Boa prática desconhecida. Use A, B, C ou D.")?,
-                    );
-                }
-                "ordem" if !v.is_empty() => {
-                    q.page.sort = Sort::from_key(v).ok_or("Ordenação desconhecida.")?;
-                }
-                "page" if !v.is_empty() => {
-                    q.page.page = v
-                        .parse::<u64>()
-                        .ok()
-                        .filter(|p| (1..=MAX_PAGE).contains(p))
-                        .ok_or("O número da página deve ser um número inteiro a partir de 1.")?;
-                }
-                "per_page" if !v.is_empty() => {
-                    q.page.per_page = v
-                        .parse::<u64>()
-                        .ok()
-                        .filter(|n| PER_PAGE_CHOICES.contains(n))
-                        .ok_or("Quantidade por página inválida. Use 10, 25, 50 ou 100.")?;
-                }
-                _ => {}
-            }
-        }
-        Ok(q)
-    }
-
-    /// The query string of this view, with optional changes; defaults are left out so URLs
-    /// stay short and shareable.
-    pub fn to_query(&self) -> String {
-        let mut s = url::form_urlencoded::Serializer::new(String::new());
-        let f = &self.filters;
-        if let Some(t) = &f.team {
-            s.append_pair("equipe", t);
-        }
-        if let Some(m) = &f.micro_area {
-            s.append_pair("microarea", m);
-        }
-        if let Some(b) = &f.search {
-            s.append_pair("busca", &b.raw);
-        }
-        if let Some(t) = f.tab {
-            s.append_pair("situacao", t.key());
-        }
-        if let Some(p) = f.missing {
-            s.append_pair("pratica", p.letter());
-        }
-        if self.page.sort != Sort::default() {
-            s.append_pair("ordem", self.page.sort.key());
-        }
-        if self.page.per_page != worklist::DEFAULT_PER_PAGE {
-            s.append_pair("per_page", &self.page.per_page.to_string());
-        }
-        if self.page.page != 1 {
-            s.append_pair("page", &self.page.page.to_string());
-        }
-        s.finish()
-    }
-
-    fn href(&self) -> String {
-        self.href_at(paths::HYPERTENSION)
-    }
-
-    /// This view's filters on another path (exports, printing), without the page number.
-    pub fn href_at(&self, path: &str) -> String {
-        let q = self.to_query();
-        if q.is_empty() {
-            path.to_string()
-        } else {
-            format!("{path}?{q}")
-        }
-    }
-
-    fn with_tab(&self, t: Option<Tab>) -> ListQuery {
-        let mut q = self.clone();
-        q.filters.tab = t;
-        q.page.page = 1;
-        q
-    }
-
-    /// The same filters for every row (exports): first page, default page size.
-    pub fn for_export(&self) -> ListQuery {
-        let mut q = self.clone();
-        q.page.page = 1;
-        q.page.per_page = worklist::DEFAULT_PER_PAGE;
-        q
-    }
-
-    fn with_page(&self, page: u64) -> ListQuery {
-        let mut q = self.clone();
-        q.page.page = page;
-        q
-    }
-
-    fn without_filters(&self) -> ListQuery {
-        let mut q = ListQuery::default();
-        q.filters.scope = self.filters.scope.clone();
-        q.filters.team = self.filters.team.clone();
-        q
-    }
-}
+/// The list's query string, parsed and validated by the platform's one parser
+/// (`care::worklist`), with Portuguese messages for the person.
+pub use crate::programs::hypertension::worklist::ListQuery;
 
 /// Everything the panel shows.
 struct View<'a> {
@@ -254,22 +110,15 @@ pub async fn list(
             "Seu perfil não dá acesso a dados de pacientes. Peça ao administrador um perfil de equipe, microárea ou coordenação.".into(),
         ));
     }
-    let mut query =
-        ListQuery::parse(req.uri().query().unwrap_or("")).map_err(WebError::BadRequest)?;
-    query.filters.scope = scope.clone();
-    query.filters.today = state.today();
+    let query = parse_in_scope(req, &scope, state).await?;
     let db = &state.db;
     let teams = worklist::teams(db, &scope).await?;
     let micro_areas = match &query.filters.team {
-        Some(team) => {
-            // Unknown and out-of-scope teams get the same answer: nothing leaks.
-            let Some(t) = teams.iter().find(|t| &t.nu_ine == team) else {
-                return Err(WebError::BadRequest(
-                    "Equipe não encontrada: escolha uma equipe da lista.".into(),
-                ));
-            };
-            worklist::micro_areas(db, &scope, t).await?
-        }
+        Some(team) => match teams.iter().find(|t| &t.nu_ine == team) {
+            Some(t) => worklist::micro_areas(db, &scope, t).await?,
+            // A team of the territory with no hypertensive person: nothing to choose.
+            None => Vec::new(),
+        },
         None => Vec::new(),
     };
     let page = worklist::page(db, &query.filters, &query.page).await?;
@@ -307,6 +156,26 @@ pub async fn list(
         .with_header(header::VARY, "HX-Request")
         .with_header(header::CACHE_CONTROL, "no-store")
         .into_response())
+}
+
+/// The list's parameters with the user's scope and today, the team checked against the scope:
+/// shared by the page, its exports and the printed lists.
+pub async fn parse_in_scope(
+    req: &Request,
+    scope: &crate::auth::Scope,
+    state: &AppState,
+) -> Result<ListQuery, WebError> {
+    let mut query = ListQuery::parse(req.uri().query().unwrap_or(""))
+        .map_err(|e| WebError::BadRequest(e.message))?;
+    if let Some(team) = &query.filters.team
+        && !team_in_scope(&state.db, scope, team).await?
+    {
+        // Unknown and out-of-scope teams get the same answer: nothing leaks.
+        return Err(WebError::BadRequest(TEAM_NOT_FOUND.into()));
+    }
+    query.filters.scope = scope.clone();
+    query.filters.today = state.today();
+    Ok(query)
 }
 
 fn panel(v: &View) -> Markup {
@@ -633,6 +502,8 @@ fn pagination(v: &View) -> Markup {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clinical::c5::Practice;
+    use crate::programs::hypertension::worklist::PageRequest;
 
     #[test]
     fn parses_and_rebuilds_the_query() {

@@ -8,6 +8,9 @@ use poem::web::Data;
 use poem::{IntoResponse, Request, Response, handler};
 
 use crate::audit::{self, Action, Event};
+use crate::care::worklist::{
+    ParamError, TEAM_NOT_FOUND, parse_micro_area, parse_team, team_in_scope,
+};
 use crate::clinical::age;
 use crate::clinical::blood_pressure::ControlStatus;
 use crate::clinical::c5::{self, Practice};
@@ -18,34 +21,38 @@ use crate::web::layout;
 use crate::web::session::{Auth, Client};
 use crate::web::{AppState, format, paths};
 
-/// `equipe` and `microarea` of the query string, validated like the worklist's.
+/// `equipe` and `microarea` of the query string, validated by the worklist's parser.
 fn team_and_area(req: &Request) -> Result<(String, Option<String>), WebError> {
     let mut team = None;
     let mut area = None;
+    let bad = |e: ParamError| WebError::BadRequest(e.message);
     for (k, v) in url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes()) {
-        let v = v.trim().to_string();
+        let v = v.trim();
         match k.as_ref() {
-            "equipe" if !v.is_empty() => {
-                if v.len() > 20 || !v.chars().all(|c| c.is_ascii_digit()) {
-                    return Err(WebError::BadRequest(
-                        "A equipe informada não é válida: use o código INE (só números).".into(),
-                    ));
-                }
-                team = Some(v);
-            }
-            "microarea" if !v.is_empty() => {
-                if v.chars().count() > 10 || !v.chars().all(|c| c.is_ascii_alphanumeric()) {
-                    return Err(WebError::BadRequest(
-                        "A microárea informada não é válida.".into(),
-                    ));
-                }
-                area = Some(v);
-            }
+            "equipe" if !v.is_empty() => team = Some(parse_team(v).map_err(bad)?),
+            "microarea" if !v.is_empty() => area = Some(parse_micro_area(v).map_err(bad)?),
             _ => {}
         }
     }
     let team = team.ok_or_else(|| WebError::BadRequest("Escolha uma equipe.".into()))?;
     Ok((team, area))
+}
+
+/// The team of the selector the user asked for, checked against the scope like the list's.
+async fn team_of(
+    state: &AppState,
+    scope: &crate::auth::Scope,
+    ine: &str,
+) -> Result<worklist::TeamOption, WebError> {
+    if !team_in_scope(&state.db, scope, ine).await? {
+        return Err(WebError::BadRequest(TEAM_NOT_FOUND.into()));
+    }
+    // In scope but with no hypertensive person: no list to show either.
+    let teams = worklist::teams(&state.db, scope).await?;
+    teams
+        .into_iter()
+        .find(|t| t.nu_ine == ine)
+        .ok_or_else(|| WebError::BadRequest(TEAM_NOT_FOUND.into()))
 }
 
 fn no_store(body: Markup) -> Response {
@@ -66,12 +73,7 @@ pub async fn acs_list(
     let area = area.ok_or_else(|| {
         WebError::BadRequest("Escolha uma microárea para montar a lista do ACS.".into())
     })?;
-    let teams = worklist::teams(&state.db, &scope).await?;
-    let Some(team) = teams.iter().find(|t| t.nu_ine == team_ine) else {
-        return Err(WebError::BadRequest(
-            "Equipe não encontrada: escolha uma equipe da lista.".into(),
-        ));
-    };
+    let team = &team_of(state, &scope, &team_ine).await?;
     let today = state.today();
     let houses = acs::households(&state.db, &scope, &team.nu_ine, &area).await?;
     let persons: Vec<i64> = houses
@@ -170,12 +172,7 @@ pub async fn team_summary(
 ) -> Result<Response, WebError> {
     let scope = user.scope();
     let (team_ine, _) = team_and_area(req)?;
-    let teams = worklist::teams(&state.db, &scope).await?;
-    let Some(team) = teams.iter().find(|t| t.nu_ine == team_ine) else {
-        return Err(WebError::BadRequest(
-            "Equipe não encontrada: escolha uma equipe da lista.".into(),
-        ));
-    };
+    let team = &team_of(state, &scope, &team_ine).await?;
     let today = state.today();
     let s = team::summary(&state.db, &scope, team, today).await?;
     audit::record(
