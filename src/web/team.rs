@@ -21,12 +21,23 @@ use super::session::Client;
 use super::{format, layout};
 
 /// What a programme adds to its team summary.
-#[derive(Default)]
 pub struct Extras {
+    /// The label of the people counter ("Hipertensos").
+    pub people_label: &'static str,
     /// More counters after the indicator's: (value, label, css class).
     pub counters: Vec<(String, &'static str, &'static str)>,
     /// A link for a micro-area of the team: (href, text).
     pub micro_area_link: Option<fn(&str, &str) -> (String, &'static str)>,
+}
+
+impl Default for Extras {
+    fn default() -> Extras {
+        Extras {
+            people_label: "Pessoas na lista",
+            counters: Vec::new(),
+            micro_area_link: None,
+        }
+    }
 }
 
 /// The `equipe` of the query string (nothing else is accepted).
@@ -181,7 +192,7 @@ fn view(s: &TeamSummary, team: &Team, extras: &Extras) -> Markup {
             }
             div class="counter" {
                 span class="counter-value" { (format::int(s.people)) }
-                span class="counter-label" { "Pessoas na lista" }
+                span class="counter-label" { (extras.people_label) }
             }
             @for (value, label, class) in &extras.counters {
                 div class=(format!("counter {class}")) {

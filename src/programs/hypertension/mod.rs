@@ -9,7 +9,6 @@ pub mod documents;
 pub mod followup;
 pub mod patient;
 pub mod read_model;
-pub mod team;
 pub mod treatment;
 pub mod worklist;
 

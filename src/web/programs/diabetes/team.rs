@@ -20,7 +20,10 @@ pub async fn team_summary(
         &user,
         state,
         &crate::programs::diabetes::PROGRAM,
-        crate::web::team::Extras::default(),
+        crate::web::team::Extras {
+            people_label: "Pessoas com diabetes",
+            ..Default::default()
+        },
     )
     .await
 }

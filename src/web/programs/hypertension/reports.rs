@@ -13,8 +13,7 @@ use crate::care::worklist::{
 };
 use crate::clinical::age;
 use crate::clinical::blood_pressure::ControlStatus;
-use crate::clinical::c5::{self, Practice};
-use crate::programs::hypertension::{acs, team, worklist};
+use crate::programs::hypertension::{acs, worklist};
 
 use crate::web::error::WebError;
 use crate::web::layout;
@@ -162,7 +161,8 @@ pub async fn acs_list(
     )))
 }
 
-/// `GET /hipertensos/equipe?equipe=`.
+/// `GET /hipertensos/equipe?equipe=`: the team's C5, generated from the registry
+/// (`web::team`), with the follow-up workload and a link to each micro-area's ACS list.
 #[handler]
 pub async fn team_summary(
     req: &Request,
@@ -170,117 +170,34 @@ pub async fn team_summary(
     Auth(user): Auth,
     Data(state): Data<&AppState>,
 ) -> Result<Response, WebError> {
-    let scope = user.scope();
-    let (team_ine, _) = team_and_area(req)?;
-    let team = &team_of(state, &scope, &team_ine).await?;
-    let today = state.today();
-    let s = team::summary(&state.db, &scope, team, today).await?;
-    audit::record(
-        &state.db,
-        Event::without_persons(
-            Some(&user),
-            Action::ViewList,
-            paths::HYPERTENSION_TEAM,
-            client.origin(),
-        ),
+    // The workload counter, for the team asked for (the generic page validates it and answers
+    // an unknown or out-of-scope team before anything is shown).
+    let team = url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+        .find(|(k, _)| k == "equipe")
+        .and_then(|(_, v)| crate::care::worklist::parse_team(v.trim()).ok());
+    let mut counters = Vec::new();
+    if let Some(team) = team {
+        let filters = worklist::Filters {
+            scope: user.scope(),
+            team: Some(team),
+            today: state.today(),
+            ..Default::default()
+        };
+        let overdue = worklist::counters(&state.db, &filters).await?.overdue;
+        counters.push((format::int(overdue), "Com ação atrasada", "counter-bad"));
+    }
+    let extras = crate::web::team::Extras {
+        people_label: "Hipertensos",
+        counters,
+        micro_area_link: Some(|team, area| (paths::acs_list(team, area), "Lista do ACS")),
+    };
+    crate::web::team::page(
+        req,
+        &client,
+        &user,
+        state,
+        &crate::programs::hypertension::PROGRAM,
+        extras,
     )
-    .await?;
-    let pct = |n: u64| {
-        if s.people == 0 {
-            "—".to_string()
-        } else {
-            format!("{}%", format::decimal1(n as f64 * 100.0 / s.people as f64))
-        }
-    };
-    let max = 100.0_f64;
-    let body = html! {
-        div class="page-head" {
-            h1 { "Resumo da equipe — hipertensão" }
-            p class="lead" {
-                (team.no_equipe) " (INE " (team.nu_ine) ") · quadrimestre "
-                (format::date(s.quadrimester.0)) " a " (format::date(s.quadrimester.1))
-            }
-            p { a class="button button-secondary" href=(format!("{}?equipe={}", paths::HYPERTENSION, team.nu_ine)) { "Ver a lista nominal" } }
-        }
-        section class="counters" aria-label="Indicador C5" {
-            div class="counter counter-score" title=(c5::EDITION) {
-                span class="counter-value" { @match s.quadrimester_score { Some(v) => { (format::decimal1(v)) } None => { "—" } } }
-                span class="counter-label" {
-                    "C5 do quadrimestre (média mensal)"
-                    @if let Some(v) = s.quadrimester_score { " · " (team::band(v)) }
-                }
-            }
-            div class="counter" {
-                span class="counter-value" { @match s.score_now { Some(v) => { (format::decimal1(v)) } None => { "—" } } }
-                span class="counter-label" { "C5 hoje" }
-            }
-            div class="counter" {
-                span class="counter-value" { (format::int(s.people)) }
-                span class="counter-label" { "Hipertensos" }
-            }
-            div class="counter counter-bad" {
-                span class="counter-value" { (format::int(s.counters.overdue)) }
-                span class="counter-label" { "Com ação atrasada" }
-            }
-        }
-        @if s.months.is_empty() {
-            p class="muted" { "A evolução mensal é da equipe inteira; seu perfil vê parte dela (microáreas)." }
-        } @else {
-            section aria-label="Evolução mensal" {
-                h2 { "Evolução mensal do C5" }
-                table class="worklist trend" {
-                    thead { tr { th scope="col" { "Mês (até)" } th scope="col" class="num" { "Pessoas" } th scope="col" class="num" { "C5" } th scope="col" { "" } } }
-                    tbody {
-                        @for m in &s.months {
-                            tr {
-                                td { (format::date(m.end)) @if m.partial { " (parcial)" } }
-                                td class="num" { (m.people) }
-                                td class="num" { @match m.score { Some(v) => { (format::decimal1(v)) } None => { "—" } } }
-                                td {
-                                    @if let Some(v) = m.score {
-                                        meter min="0" max=(max) low="25" high="75" optimum="100" value=(v) { (format::decimal1(v)) }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-                p class="muted" { "Cada mês é avaliado no seu último dia (o mês corrente, hoje) sobre a população atual; o resultado do quadrimestre é a média dos meses (NT 8/2026)." }
-            }
-        }
-        section aria-label="Boas práticas" {
-            h2 { "Boas práticas hoje" }
-            table class="worklist" {
-                thead { tr { th scope="col" { "Prática" } th scope="col" class="num" { "Pessoas em dia" } th scope="col" class="num" { "%" } } }
-                tbody {
-                    @for (i, p) in Practice::ALL.iter().enumerate() {
-                        tr { td { (p.letter()) " — " (p.description()) } td class="num" { (format::int(s.practices[i])) } td class="num" { (pct(s.practices[i])) } }
-                    }
-                }
-            }
-        }
-        section aria-label="Microáreas" {
-            h2 { "Por microárea" }
-            table class="worklist" {
-                thead { tr { th scope="col" { "Microárea" } th scope="col" class="num" { "Pessoas" } th scope="col" class="num" { "C5 hoje" } th scope="col" { "" } } }
-                tbody {
-                    @for a in &s.micro_areas {
-                        tr {
-                            td { @match &a.micro_area { Some(m) => { (m) } None => { "Sem microárea" } } }
-                            td class="num" { (a.people) }
-                            td class="num" { @match a.score { Some(v) => { (format::decimal1(v)) } None => { "—" } } }
-                            td { @if let Some(m) = &a.micro_area { a href=(paths::acs_list(&team.nu_ine, m)) { "Lista do ACS" } } }
-                        }
-                    }
-                }
-            }
-        }
-    };
-    let footer = state.footer(Some(&user)).await;
-    Ok(no_store(layout::page(
-        "Resumo da equipe",
-        Some(paths::HYPERTENSION),
-        &footer,
-        body,
-    )))
+    .await
 }
