@@ -206,7 +206,7 @@ fn view(s: &TeamSummary, team: &Team, extras: &Extras) -> Markup {
         } @else {
             section aria-label="Evolução mensal" {
                 h2 { "Evolução mensal do " (code) }
-                table class="worklist trend" {
+                div class="table-wrap" { table class="worklist trend" {
                     thead { tr { th scope="col" { "Mês (até)" } th scope="col" class="num" { "Pessoas" } th scope="col" class="num" { (code) } th scope="col" { "" } } }
                     tbody {
                         @for m in &s.months {
@@ -222,24 +222,24 @@ fn view(s: &TeamSummary, team: &Team, extras: &Extras) -> Markup {
                             }
                         }
                     }
-                }
+                } }
                 p class="muted" { "Cada mês é avaliado no seu último dia (o mês corrente, hoje) sobre a população atual; o resultado do quadrimestre é a média dos meses (NT 8/2026)." }
             }
         }
         section aria-label="Boas práticas" {
             h2 { "Boas práticas hoje" }
-            table class="worklist" {
+            div class="table-wrap" { table class="worklist" {
                 thead { tr { th scope="col" { "Prática" } th scope="col" class="num" { "Pessoas em dia" } th scope="col" class="num" { "%" } } }
                 tbody {
                     @for (p, met) in &s.practices {
                         tr { td { (p.letter) " — " (p.description) } td class="num" { (format::int(*met)) } td class="num" { (pct(*met)) } }
                     }
                 }
-            }
+            } }
         }
         section aria-label="Microáreas" {
             h2 { "Por microárea" }
-            table class="worklist" {
+            div class="table-wrap" { table class="worklist" {
                 thead { tr { th scope="col" { "Microárea" } th scope="col" class="num" { "Pessoas" } th scope="col" class="num" { (code) " hoje" } th scope="col" { "" } } }
                 tbody {
                     @for a in &s.micro_areas {
@@ -256,7 +256,7 @@ fn view(s: &TeamSummary, team: &Team, extras: &Extras) -> Markup {
                         }
                     }
                 }
-            }
+            } }
         }
     }
 }

@@ -102,6 +102,11 @@ pub async fn list(
                     " "
                 }
                 a class="button button-secondary" href=(q.for_export().href_at(PRINT)) { "Lista para impressão" }
+                " "
+                a class="button button-secondary" href=(match &q.filters.team {
+                    Some(team) => format!("{}?equipe={team}", super::TEAM),
+                    None => super::TEAM.to_string(),
+                }) { "Resumo da equipe (C4)" }
             }
             div class="table-wrap" {
                 table class="worklist" {
