@@ -20,6 +20,9 @@ use super::error::WebError;
 use super::session::Client;
 use super::{format, layout};
 
+/// A link for a micro-area of a team (`team`, `micro_area`) → (href, text).
+pub type MicroAreaLink = fn(&str, &str) -> (String, &'static str);
+
 /// What a programme adds to its team summary.
 pub struct Extras {
     /// The label of the people counter ("Hipertensos").
@@ -27,7 +30,7 @@ pub struct Extras {
     /// More counters after the indicator's: (value, label, css class).
     pub counters: Vec<(String, &'static str, &'static str)>,
     /// A link for a micro-area of the team: (href, text).
-    pub micro_area_link: Option<fn(&str, &str) -> (String, &'static str)>,
+    pub micro_area_link: Option<MicroAreaLink>,
 }
 
 impl Default for Extras {
@@ -48,9 +51,7 @@ fn team_parameter(req: &Request) -> Result<Option<String>, WebError> {
         match k.as_ref() {
             "equipe" if v.is_empty() => {}
             "equipe" => {
-                team = Some(
-                    worklist::parse_team(&v).map_err(|e| WebError::BadRequest(e.message.into()))?,
-                );
+                team = Some(worklist::parse_team(&v).map_err(|e| WebError::BadRequest(e.message))?);
             }
             _ => {
                 let key: String = k.chars().take(40).collect();
