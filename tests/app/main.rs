@@ -27,5 +27,6 @@ mod permissions;
 mod person;
 mod postgres_grants;
 mod team;
+mod treatment;
 mod web_shell;
 mod writes;

@@ -29,23 +29,23 @@ pub struct Plan {
     pub followup: &'static Program,
     /// The message when the chosen drug is not in the catalogue.
     pub choose_drug: &'static str,
-    /// The tablet bounds (dose, frequency) a form with an unknown drug is checked against,
-    /// so every message comes back at once.
-    pub tablet_bounds: (RangeInclusive<i32>, RangeInclusive<i32>),
+    /// The unit and bounds (dose, frequency) the rest of a form with an unknown drug is
+    /// checked against, so every message comes back at once.
+    pub unknown: (Unit, RangeInclusive<i32>, RangeInclusive<i32>),
 }
 
 impl Plan {
-    /// A stand-in for an unknown drug: a tablet with the programme's bounds.
+    /// A stand-in for an unknown drug, with the programme's bounds.
     fn unknown_drug(&self) -> Drug {
         Drug {
             id: DrugId::Pec(0),
             name: String::new(),
             group: String::new(),
-            form: "comprimido",
+            form: "",
             program: self.followup.key,
-            unit: Unit::Tablet,
-            dose: self.tablet_bounds.0.clone(),
-            frequency: self.tablet_bounds.1.clone(),
+            unit: self.unknown.0,
+            dose: self.unknown.1.clone(),
+            frequency: self.unknown.2.clone(),
         }
     }
 }

@@ -126,14 +126,14 @@ pub fn find(key: &str, unit: Unit) -> Option<Drug> {
 pub static PLAN: Plan = Plan {
     followup: &FOLLOWUP,
     choose_drug: "Escolha um antidiabético oral do catálogo.",
-    tablet_bounds: (ORAL_DOSES, care::FREQUENCIES),
+    unknown: (Unit::Tablet, ORAL_DOSES, care::FREQUENCIES),
 };
 
 /// Diabetes' side of the plan for insulins (another message for an unknown type).
 pub static INSULIN_PLAN: Plan = Plan {
     followup: &FOLLOWUP,
     choose_drug: "Escolha o tipo de insulina.",
-    tablet_bounds: (ORAL_DOSES, care::FREQUENCIES),
+    unknown: (Unit::Insulin, INSULIN_UNITS, care::FREQUENCIES),
 };
 
 /// What a write did: the medication, and the pending "Modificar tratamento" it completed.

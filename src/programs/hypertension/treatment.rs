@@ -22,7 +22,7 @@ pub const FREQUENCIES: std::ops::RangeInclusive<i32> = care::FREQUENCIES;
 pub static PLAN: Plan = Plan {
     followup: &FOLLOWUP,
     choose_drug: "Escolha um anti-hipertensivo do catálogo.",
-    tablet_bounds: (DOSES, FREQUENCIES),
+    unknown: (Unit::Tablet, DOSES, FREQUENCIES),
 };
 
 /// The whole plan of a person (every programme's medications): in use first, then paused,
