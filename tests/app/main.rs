@@ -28,5 +28,6 @@ mod person;
 mod postgres_grants;
 mod team;
 mod treatment;
+mod treatment_migration;
 mod web_shell;
 mod writes;
