@@ -10,4 +10,5 @@ pub mod population;
 pub mod quality;
 pub mod search;
 pub mod status;
+pub mod treatment;
 pub mod worklist;

@@ -47,6 +47,9 @@ pub struct PrescribedItem {
     /// Intakes per day, 1..=4 (see [`posology::intake_times`]).
     pub frequency: i32,
     pub notes: Option<String>,
+    /// An insulin: each application's time ("07:00") and units, by time; `dose` is then the
+    /// units a day and `frequency` the number of applications.
+    pub insulin: Option<Vec<(String, i32)>>,
 }
 
 /// One patient's prescription.

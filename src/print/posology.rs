@@ -40,6 +40,30 @@ pub fn posology(dose: i32, frequency: i32) -> String {
     }
 }
 
+/// The insulin posology: "Aplicar 20 UI às 07:00 e 10 UI às 22:00, via subcutânea".
+pub fn insulin_posology(applications: &[(String, i32)]) -> String {
+    let parts: Vec<String> = applications
+        .iter()
+        .map(|(t, u)| format!("{u} UI às {t}"))
+        .collect();
+    let list = match parts.as_slice() {
+        [] => String::new(),
+        [only] => only.clone(),
+        [init @ .., last] => format!("{} e {last}", init.join(", ")),
+    };
+    format!("Aplicar {list}, via subcutânea")
+}
+
+/// Insulin pens (300 UI each) for 30 days of `daily_units`, rounded up.
+pub fn pens_for_30_days(daily_units: i32) -> i64 {
+    (i64::from(daily_units.max(0)) * 30 + 299) / 300
+}
+
+/// "caneta" or "canetas".
+pub fn pens(n: i64) -> &'static str {
+    if n == 1 { "caneta" } else { "canetas" }
+}
+
 /// Tablets for 30 days: dose × frequency × 30 (in `i64`, so no input overflows).
 pub fn quantity_for_30_days(dose: i32, frequency: i32) -> i64 {
     i64::from(dose) * i64::from(frequency) * 30
@@ -79,6 +103,19 @@ mod tests {
     fn posology_outside_the_schedule_still_reads() {
         assert_eq!(posology(1, 6), "Tomar 1 comprimido 6 vezes ao dia");
         assert_eq!(posology(2, 0), "Tomar 2 comprimidos 0 vezes ao dia");
+    }
+
+    #[test]
+    fn insulin_lines_and_pens() {
+        let apps = vec![("07:00".to_string(), 20), ("22:00".to_string(), 10)];
+        assert_eq!(
+            insulin_posology(&apps),
+            "Aplicar 20 UI às 07:00 e 10 UI às 22:00, via subcutânea"
+        );
+        assert_eq!(pens_for_30_days(30), 3);
+        assert_eq!(pens_for_30_days(31), 4);
+        assert_eq!(pens_for_30_days(1), 1);
+        assert_eq!(pens(1), "caneta");
     }
 
     #[test]

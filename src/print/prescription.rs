@@ -3,7 +3,9 @@
 //! repeated and the signature block on the last page only.
 
 use super::layout::{self, CONTENT_W, Canvas, Fonts, Ink, MARGIN_X, Op, PAGE_H, PAGE_W, Weight};
-use super::posology::{posology, quantity_for_30_days, tablets};
+use super::posology::{
+    insulin_posology, pens, pens_for_30_days, posology, quantity_for_30_days, tablets,
+};
 use super::{
     Header, PrescribedItem, Prescription, PrintError, draw_header, draw_patient, draw_title,
     format_date,
@@ -70,19 +72,30 @@ fn validate(list: &[Prescription]) -> Result<(), PrintError> {
 /// The text of one item: the bold heading ("1) LOSARTANA 50 MG — 60 comprimidos"), the
 /// posology, and the notes.
 pub(crate) fn item_lines(n: usize, item: &PrescribedItem) -> (String, String, Option<String>) {
-    let quantity = quantity_for_30_days(item.dose, item.frequency);
-    let heading = format!(
-        "{n}) {} — {quantity} {}",
-        item.medication.trim().to_uppercase(),
-        tablets(quantity)
-    );
+    let name = item.medication.trim().to_uppercase();
+    let (heading, how) = match &item.insulin {
+        Some(apps) => {
+            let quantity = pens_for_30_days(item.dose);
+            (
+                format!("{n}) {name} — {quantity} {}", pens(quantity)),
+                insulin_posology(apps),
+            )
+        }
+        None => {
+            let quantity = quantity_for_30_days(item.dose, item.frequency);
+            (
+                format!("{n}) {name} — {quantity} {}", tablets(quantity)),
+                posology(item.dose, item.frequency),
+            )
+        }
+    };
     let notes = item
         .notes
         .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(|s| format!("Obs.: {s}"));
-    (heading, posology(item.dose, item.frequency), notes)
+    (heading, how, notes)
 }
 
 /// A line of the items area, already wrapped.
@@ -244,6 +257,7 @@ mod tests {
             dose,
             frequency,
             notes: notes.map(str::to_string),
+            insulin: None,
         }
     }
 

@@ -27,5 +27,7 @@ mod permissions;
 mod person;
 mod postgres_grants;
 mod team;
+mod treatment;
+mod treatment_migration;
 mod web_shell;
 mod writes;

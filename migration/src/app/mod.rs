@@ -15,6 +15,7 @@ mod m20261207_000002_person;
 mod m20261207_000003_diabetes;
 mod m20261208_000001_care_action;
 mod m20261208_000002_indicator_team_month;
+mod m20261209_000001_care_medication;
 
 pub struct AppMigrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for AppMigrator {
             Box::new(m20261207_000003_diabetes::Migration),
             Box::new(m20261208_000001_care_action::Migration),
             Box::new(m20261208_000002_indicator_team_month::Migration),
+            Box::new(m20261209_000001_care_medication::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod followup;
 pub mod read_model;
+pub mod treatment;
 pub mod worklist;
 
 /// Name of this programme's read model in `read_model_status`.

@@ -3,16 +3,16 @@
 //! MRPA sheet's patient block. Rendering is in `crate::print` and `crate::export`.
 
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::auth::{Grants, Permission, Scope};
+use crate::care::treatment::{Unit, hhmm, parse_schedule};
 use crate::clinical::age;
 use crate::clinical::blood_pressure::ControlStatus;
 use crate::clinical::c5::Practice;
 use crate::clinical::sex::Sex;
 use crate::export::{Cell, Table};
 use crate::print::{Patient, PrescribedItem, Prescription};
-use crate::store::hypertension_medication as medication;
 use crate::store::hypertension_summary::{self as summary, Column};
 
 use super::actions::ActionError;
@@ -157,13 +157,8 @@ pub async fn prescriptions(
         .filter(Column::CoSeqCidadao.is_in(persons.to_vec()))
         .all(db)
         .await?;
-    let meds = medication::Entity::find()
-        .filter(medication::Column::CoCidadao.is_in(persons.to_vec()))
-        .filter(medication::Column::Status.eq("active"))
-        .order_by_asc(medication::Column::Name)
-        .order_by_asc(medication::Column::Id)
-        .all(db)
-        .await?;
+    // One plan: every programme's active medications, an insulin with its applications.
+    let meds = crate::care::treatment::active_of(db, persons).await?;
     let mut out = Vec::new();
     for id in persons {
         let Some(r) = rows.iter().find(|r| r.co_seq_cidadao == *id) else {
@@ -177,6 +172,12 @@ pub async fn prescriptions(
                 dose: m.dose,
                 frequency: m.frequency,
                 notes: m.notes.clone(),
+                insulin: (Unit::from_key(&m.unit) == Unit::Insulin).then(|| {
+                    parse_schedule(m.schedule.as_deref().unwrap_or_default())
+                        .iter()
+                        .map(|a| (hhmm(a.time), a.units))
+                        .collect()
+                }),
             })
             .collect();
         if items.is_empty() {

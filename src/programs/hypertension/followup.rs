@@ -1,4 +1,5 @@
-//! The follow-up columns of the read model: next pending action, pending count, treatment,
+//! The follow-up columns of the read model: next pending action, pending count, treatment
+//! (the antihypertensives of the one plan: what hypertension added),
 //! the latest home (MRPA) evaluation and cardiovascular-risk band — derived from the app's own
 //! tables, for everyone by the periodic refresh and for one person right after each write, so
 //! the list, its counters and its export show an action at once.
@@ -35,7 +36,7 @@ impl State {
 
 /// One line of the treatment column: "Losartana 50 mg — 1 cp 2x/dia".
 pub fn medication_line(name: &str, dose: i32, frequency: i32) -> String {
-    format!("{name} — {dose} cp {frequency}x/dia")
+    crate::care::treatment::tablet_line(name, dose, frequency)
 }
 
 /// Runs `sql`, replacing `/*person*/` with a filter on `column` when one person is asked for.
@@ -79,8 +80,9 @@ pub async fn load(
     }
     for r in rows(
         db,
-        "SELECT co_cidadao, name, dose, frequency FROM hypertension_medication
-         WHERE status = 'active' /*person*/ ORDER BY co_cidadao, name, id",
+        "SELECT co_cidadao, name, dose, frequency FROM care_medication
+         WHERE program = 'hypertension' AND status = 'active' /*person*/
+         ORDER BY co_cidadao, name, id",
         "co_cidadao",
         person,
     )

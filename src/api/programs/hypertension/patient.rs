@@ -619,11 +619,11 @@ fn medication(m: &crate::programs::hypertension::treatment::Medication) -> Medic
         nome: m.row.name.clone(),
         dose: m.row.dose,
         frequencia: m.row.frequency,
-        posologia: format!("{} cp {}x/dia", m.row.dose, m.row.frequency),
+        posologia: m.posology(),
         situacao: match m.status {
             MedStatus::Active => SituacaoMedicamento::EmUso,
             MedStatus::Paused => SituacaoMedicamento::Pausado,
-            MedStatus::Stopped => SituacaoMedicamento::Encerrado,
+            MedStatus::Stopped | MedStatus::Replaced => SituacaoMedicamento::Encerrado,
         },
         inicio: m.row.started_on,
         fim: m.row.ended_on,

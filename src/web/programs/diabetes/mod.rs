@@ -4,6 +4,7 @@
 mod exports;
 mod list;
 mod team;
+mod treatment;
 
 use maud::{Markup, html};
 
@@ -33,8 +34,20 @@ pub static WEB: super::WebProgram = super::WebProgram {
             .at(XLSX, get(exports::export_xlsx))
             .at(PRINT, get(exports::print))
             .at(TEAM, get(team::team_summary))
+            .at(
+                "/pacientes/:id/diabetes/tratamento",
+                crate::web::methods::post(treatment::add_oral),
+            )
+            .at(
+                "/pacientes/:id/diabetes/insulina",
+                crate::web::methods::post(treatment::add_insulin),
+            )
+            .at(
+                "/pacientes/:id/diabetes/tratamento/:med",
+                crate::web::methods::post(treatment::change),
+            )
     },
-    panel: Some(|state, person| Box::pin(panel(state, person))),
+    panel: Some(|state, user, person| Box::pin(panel(state, user, person))),
     person_page: None,
 };
 
@@ -50,7 +63,11 @@ fn control_badge(key: &str) -> Markup {
 }
 
 /// The diabetes panel of the person page (`None`: not on the list).
-pub async fn panel(state: &AppState, person: i64) -> Result<Option<Markup>, WebError> {
+pub async fn panel(
+    state: &AppState,
+    user: &crate::auth::CurrentUser,
+    person: i64,
+) -> Result<Option<Markup>, WebError> {
     let Some(r) = crate::programs::diabetes::read_model::row(&state.db, person).await? else {
         return Ok(None);
     };
@@ -60,6 +77,7 @@ pub async fn panel(state: &AppState, person: i64) -> Result<Option<Markup>, WebE
         .map(parse_history)
         .unwrap_or_default();
     let due = due_list(r.c4_due.as_deref());
+    let plan = treatment::section(state, user, person).await?;
     Ok(Some(html! {
         section class="card diabetes-panel" aria-labelledby="diabetes-titulo" {
             h2 id="diabetes-titulo" { "Diabetes" }
@@ -86,6 +104,7 @@ pub async fn panel(state: &AppState, person: i64) -> Result<Option<Markup>, WebE
                     }
                 }
             }
+            (plan)
         }
     }))
 }

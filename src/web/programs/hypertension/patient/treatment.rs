@@ -7,10 +7,11 @@ use poem::web::{Data, Path};
 use poem::{Request, Response, handler};
 
 use crate::auth::{CurrentUser, Permission};
+use crate::care::treatment::{Unit, applications_text};
 use crate::programs::hypertension::actions::{self, Actor};
 use crate::programs::hypertension::patient::PatientView;
 use crate::programs::hypertension::treatment::{
-    self, CatalogueItem, Change, MedStatus, NewMedication,
+    self, CatalogueItem, Change, MedStatus, NewMedication, PLAN,
 };
 use crate::web::components::{csrf, error_summary, field_errors, textarea};
 use crate::web::error::WebError;
@@ -166,7 +167,7 @@ fn med_badge(s: MedStatus) -> Markup {
     let class = match s {
         MedStatus::Active => "badge badge-ok",
         MedStatus::Paused => "badge badge-warn",
-        MedStatus::Stopped => "badge badge-muted",
+        MedStatus::Stopped | MedStatus::Replaced => "badge badge-muted",
     };
     html! { span class=(class) { (s.label()) } }
 }
@@ -189,10 +190,13 @@ pub(super) fn treatment_section(
                     @for m in &v.medications {
                         li class="medication" data-medicamento=(m.row.id) data-status=(m.status.key()) {
                             p class="med-head" {
-                                strong { (m.row.name) } " — " (m.row.dose) " cp " (m.row.frequency) "x ao dia "
+                                strong { (m.row.name) } " — "
+                                @if m.unit() == Unit::Insulin { (applications_text(&m.applications())) " " }
+                                @else { (m.row.dose) " cp " (m.row.frequency) "x ao dia " }
                                 (med_badge(m.status))
                                 span class="patient-meta" {
                                     "Desde " (format::date(m.row.started_on))
+                                    @if m.row.program != PLAN.followup.key { " · incluído pelo programa " (crate::programs::by_key(&m.row.program).map_or(m.row.program.as_str(), |p| p.name)) }
                                     @if let Some(e) = m.row.ended_on { " · encerrado em " (format::date(e)) }
                                     @if let Some(n) = &m.row.notes { " · " (n) }
                                 }
@@ -209,7 +213,7 @@ pub(super) fn treatment_section(
                                     }
                                 }
                             }
-                            @if may_treat && m.status != MedStatus::Stopped {
+                            @if may_treat && m.status.open() && m.row.program == PLAN.followup.key {
                                 details class="med-change-box" {
                                     summary { "Alterar" }
                                     (change_medication_form(person, user, m, &FormData::default(), &Errors::default()))

@@ -1,10 +1,10 @@
 //! The history of a treatment-plan medication: started, frequency/dose changed, paused,
-//! resumed, stopped.
+//! resumed, stopped, replaced.
 
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "hypertension_medication_event")]
+#[sea_orm(table_name = "care_medication_event")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
