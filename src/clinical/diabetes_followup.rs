@@ -61,9 +61,12 @@ const AWAIT_EXAMS_STEPS: &[Step] = &[
     ("MGR concluído", true),
 ];
 
+// The reference made the adherence check mandatory, so the action could only be completed 15
+// days after the change, or by ticking a check nobody did. Here it is a reminder: the cycle's
+// re-collection 30 days after the change ("Aguardando coleta…") is where adherence is judged.
 const MODIFY_STEPS: &[Step] = &[
     ("Nova receita dos medicamentos entregue ao paciente", true),
-    ("15 dias depois reavaliar a adesão do paciente", true),
+    ("15 dias depois reavaliar a adesão do paciente", false),
 ];
 
 const ENDOCRINOLOGY_STEPS: &[Step] = &[
@@ -298,13 +301,10 @@ mod tests {
     }
 
     #[test]
-    fn a_treatment_change_has_two_mandatory_steps_and_recollects_in_30_days() {
+    fn a_treatment_change_needs_the_new_prescription_and_recollects_in_30_days() {
         assert_eq!(
             mandatory(DmAction::ModifyTreatment),
-            vec![
-                "Nova receita dos medicamentos entregue ao paciente",
-                "15 dias depois reavaliar a adesão do paciente"
-            ]
+            vec!["Nova receita dos medicamentos entregue ao paciente"]
         );
         assert_eq!(
             next_actions(DmAction::ModifyTreatment, None, d(2026, 12, 7)),

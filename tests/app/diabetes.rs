@@ -457,6 +457,8 @@ async fn diabetes_files_and_the_printed_list_are_the_screen() {
                 "/diabeticos/exportar.csv?controle=controlado",
                 "/diabeticos/exportar.xlsx?controle=controlado",
                 "/diabeticos/imprimir?controle=controlado",
+                // The team summary takes only the team (none chosen here).
+                "/diabeticos/equipe",
             ],
             "{backend:?}"
         );

@@ -21,6 +21,9 @@ use crate::helpers::{
     Backend, PASSWORD, Start, TestApp, assignment, backends, body, html, select, text_of,
 };
 
+/// Insulin applications as the prescription lists them: (time, units).
+type Applications = Vec<(String, i32)>;
+
 /// The hypertensive diabetic of team A, and a diabetic of team B.
 const BOTH: i64 = 3;
 const OTHER_TEAM: i64 = 4;
@@ -602,7 +605,7 @@ async fn one_plan_on_both_pages_and_in_the_prescription() {
         )
         .await
         .expect("prescriptions");
-        let items: Vec<(String, Option<Vec<(String, i32)>>)> = p[0]
+        let items: Vec<(String, Option<Applications>)> = p[0]
             .1
             .items
             .iter()

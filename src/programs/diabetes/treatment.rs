@@ -145,8 +145,9 @@ pub struct Written {
 }
 
 /// Completes the pending "Modificar tratamento" of the person, if there is one: changing the
-/// plan is what it asked for. Its checklist is ticked with it (the new prescription follows
-/// the change; the adherence check is the "Aguardando coleta" the cycle schedules next).
+/// plan is what it asked for. Its mandatory step (the new prescription) is ticked with it; the
+/// adherence reminder stays as it is (the "Aguardando coleta" the cycle schedules next is
+/// where adherence is judged).
 /// Runs after the plan's own commit: a refusal here (someone completed it meanwhile) leaves
 /// the plan change in place and the action as it is.
 async fn close_modify(
@@ -163,6 +164,7 @@ async fn close_modify(
     let steps: Vec<i32> = steps_of(db, pending.id)
         .await?
         .iter()
+        .filter(|s| s.mandatory)
         .map(|s| s.position)
         .collect();
     let done = dm_followup::complete(
