@@ -67,7 +67,7 @@ async fn unlisted(
     };
     let catalogue = state.catalogue().await;
     let memberships = person::memberships(&state.db, catalogue.as_ref(), &p).await?;
-    let panels = crate::web::programs::panels(state, id).await?;
+    let panels = crate::web::programs::panels(state, user, id).await?;
     audit::record(
         &state.db,
         Event {

@@ -14,8 +14,14 @@ use crate::state::AppState;
 use super::error::WebError;
 
 /// The panel a programme adds to the person page, `None` when the person is not on its list
-/// (the caller checked the scope on the person).
-pub type PanelFn = for<'a> fn(&'a AppState, i64) -> BoxFuture<'a, Result<Option<Markup>, WebError>>;
+/// (the caller checked the scope on the person). It gets the signed-in user: what their
+/// permissions allow decides which forms it offers, and their session's CSRF token goes in
+/// every form it renders.
+pub type PanelFn = for<'a> fn(
+    &'a AppState,
+    &'a crate::auth::CurrentUser,
+    i64,
+) -> BoxFuture<'a, Result<Option<Markup>, WebError>>;
 
 /// What the person page hands a programme that has its own page for the people on its list.
 pub struct PersonRequest<'a> {
@@ -55,11 +61,15 @@ pub fn routes(route: Route) -> Route {
 
 /// The panels of the programmes the person is on, for the person page (the caller checked the
 /// scope on the person).
-pub async fn panels(state: &AppState, person: i64) -> Result<Vec<Markup>, WebError> {
+pub async fn panels(
+    state: &AppState,
+    user: &crate::auth::CurrentUser,
+    person: i64,
+) -> Result<Vec<Markup>, WebError> {
     let mut out = Vec::new();
     for program in ALL {
         if let Some(panel) = program.panel
-            && let Some(p) = panel(state, person).await?
+            && let Some(p) = panel(state, user, person).await?
         {
             out.push(p);
         }

@@ -323,7 +323,7 @@ pub(crate) async fn page(
                 Some(p) => crate::care::person::memberships(&state.db, catalogue_now, &p).await?,
                 None => Vec::new(),
             };
-        let panels = crate::web::programs::panels(state, person).await?;
+        let panels = crate::web::programs::panels(state, user, person).await?;
         let footer = state.footer(Some(user)).await;
         layout::page(
             &format!("Ficha · {}", view.summary.no_cidadao),
