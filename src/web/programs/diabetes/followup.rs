@@ -414,7 +414,13 @@ pub async fn set_step(
     form_page(state, &user, &client, req, &s, &title, status, body).await
 }
 
-fn cancel_form(person: i64, user: &CurrentUser, a: &care_action::Model, form: &FormData, errors: &Errors) -> Markup {
+fn cancel_form(
+    person: i64,
+    user: &CurrentUser,
+    a: &care_action::Model,
+    form: &FormData,
+    errors: &Errors,
+) -> Markup {
     let url = action_path(person, a.id, "cancelar");
     html! {
         form method="post" action=(url) hx-post=(url) hx-target="#conteudo" hx-select="#conteudo" hx-swap="outerHTML" class="form-stack" {
@@ -464,7 +470,17 @@ pub async fn cancel(
         (cancel_form(person, &user, &a, &form, &errors))
     };
     let status = refusal_status(&conflict);
-    form_page(state, &user, &client, req, &s, "Cancelar ação", status, body).await
+    form_page(
+        state,
+        &user,
+        &client,
+        req,
+        &s,
+        "Cancelar ação",
+        status,
+        body,
+    )
+    .await
 }
 
 /// Deletion of a pending (or cancelled) action entered by mistake; annulment, with a reason,
@@ -502,7 +518,17 @@ pub async fn delete_confirm(
     let s = person_in_scope(state, &user, person).await?;
     let a = action_of(state, &user, person, &action).await?;
     let body = delete_form(person, &user, &a);
-    form_page(state, &user, &client, req, &s, "Excluir ação", StatusCode::OK, body).await
+    form_page(
+        state,
+        &user,
+        &client,
+        req,
+        &s,
+        "Excluir ação",
+        StatusCode::OK,
+        body,
+    )
+    .await
 }
 
 /// `POST /pacientes/{id}/diabetes/acoes/{acao}/excluir`: deletes (or annuls) once confirmed.
@@ -522,8 +548,17 @@ pub async fn delete(
     check_csrf(req, Some(&form), &user)?;
     if form.get("confirmar") != "sim" {
         let body = delete_form(person, &user, &a);
-        return form_page(state, &user, &client, req, &s, "Excluir ação", StatusCode::OK, body)
-            .await;
+        return form_page(
+            state,
+            &user,
+            &client,
+            req,
+            &s,
+            "Excluir ação",
+            StatusCode::OK,
+            body,
+        )
+        .await;
     }
     let (scope, grants) = (user.scope(), user.grants());
     let who = actor(&user, &scope, &grants);
@@ -539,7 +574,16 @@ pub async fn delete(
             let what = if annul { "anular" } else { "excluir" };
             let resource = action_path(person, a.id, what);
             let detail = Some(changed.audit_detail());
-            audit_event(state, &user, &client, person, Action::Write, resource, detail).await?;
+            audit_event(
+                state,
+                &user,
+                &client,
+                person,
+                Action::Write,
+                resource,
+                detail,
+            )
+            .await?;
             return Ok(back_to(hx.fragment, person));
         }
         Err(e) => map_err(e)?,
@@ -554,5 +598,8 @@ pub async fn delete(
 
 /// Whether the user may cancel, and delete or annul, actions (the matrix's columns).
 pub(super) fn may_correct(grants: &Grants) -> (bool, bool) {
-    (grants.may(Permission::Cancel), grants.may(Permission::Delete))
+    (
+        grants.may(Permission::Cancel),
+        grants.may(Permission::Delete),
+    )
 }

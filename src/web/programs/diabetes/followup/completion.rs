@@ -22,9 +22,9 @@ use crate::store::diabetes_summary as summary;
 use crate::web::components::{csrf, error_summary, field_errors, input, textarea};
 use crate::web::error::WebError;
 use crate::web::form::{Errors, date_field, iso, parse_date, parse_decimal, path_id, text, yes};
+use crate::web::format;
 use crate::web::htmx::HxRequest;
 use crate::web::session::{Auth, Client, FormData, check_csrf};
-use crate::web::format;
 
 use super::{
     action_path, actor, audit_event, back_to, form_page, map_err, path, person_in_scope,
@@ -284,7 +284,9 @@ impl Page<'_> {
     ) -> Result<Response, WebError> {
         let person = self.s.co_seq_cidadao;
         let today = self.state.today();
-        let body = completion_form(person, self.user, kind, entry, form, errors, conflict, today);
+        let body = completion_form(
+            person, self.user, kind, entry, form, errors, conflict, today,
+        );
         let (state, user, client, req, s) = (self.state, self.user, self.client, self.req, self.s);
         form_page(state, user, client, req, s, &title(kind), status, body).await
     }

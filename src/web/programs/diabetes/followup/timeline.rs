@@ -41,19 +41,15 @@ fn status_badge(e: &Entry, today: NaiveDate) -> Markup {
         PENDING if a.due_date < today => html! { span class="badge badge-bad" { "Atrasada" } },
         PENDING => html! { span class="badge badge-warn" { "Pendente" } },
         DONE => html! { span class="badge badge-ok" { "Realizada" } },
-        CANCELLED if a.annulled_at.is_some() => html! { span class="badge badge-muted" { "Anulada" } },
+        CANCELLED if a.annulled_at.is_some() => {
+            html! { span class="badge badge-muted" { "Anulada" } }
+        }
         CANCELLED => html! { span class="badge badge-muted" { "Cancelada" } },
         other => html! { span class="badge badge-muted" { (other) } },
     }
 }
 
-fn item(
-    person: i64,
-    user: &CurrentUser,
-    v: &FollowupView,
-    e: &Entry,
-    today: NaiveDate,
-) -> Markup {
+fn item(person: i64, user: &CurrentUser, v: &FollowupView, e: &Entry, today: NaiveDate) -> Markup {
     let a = &e.action;
     let pending = a.status == PENDING;
     let grants = user.grants();
