@@ -11,6 +11,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFi
 use sistema_aps::auth::Role;
 use sistema_aps::store::audit_log;
 
+mod api;
+
 use crate::diabetes::town;
 use crate::fixture::{TEAM_A, TEAM_B};
 use crate::helpers::{
