@@ -27,12 +27,12 @@ use poem::{IntoResponse, Request, Response, handler};
 
 use crate::audit::{self, Action, Event};
 use crate::auth::{CurrentUser, Grants, Permission, Scope};
-use crate::care::followup::{Actor, FollowupError, may_complete, may_schedule};
+use crate::care::followup::{Actor, FollowupError, MAX_TEXT_CHARS, may_complete, may_schedule};
 use crate::clinical::diabetes_followup::DmAction;
 use crate::programs::diabetes::followup::{self as program, FOLLOWUP, FollowupView};
 use crate::state::AppState;
 use crate::store::{care_action, diabetes_summary as summary};
-use crate::web::components::{csrf, error_summary, field_errors, textarea};
+use crate::web::components::{csrf, error_summary, field_errors};
 use crate::web::error::WebError;
 use crate::web::form::{Errors, date_field, iso, path_id, text};
 use crate::web::htmx::HxRequest;
@@ -232,7 +232,13 @@ fn schedule_form(
                     aria-invalid=[errors.has("data").then_some("true")];
                 (field_errors(errors, "data"))
             }
-            (textarea(form, errors, "observacoes", "Observações"))
+            // Its own id: the hypertension page may show its schedule form beside this one.
+            div class="field field-wide" {
+                label for="dm-agendar-observacoes" { "Observações" }
+                textarea id="dm-agendar-observacoes" name="observacoes" rows="3" maxlength=(MAX_TEXT_CHARS)
+                    aria-invalid=[errors.has("observacoes").then_some("true")] { (form.get("observacoes")) }
+                (field_errors(errors, "observacoes"))
+            }
             div class="form-actions" { button type="submit" class="button" { "Agendar" } }
         }
     }
