@@ -12,6 +12,7 @@ mod cli;
 mod corrupt_pec;
 mod diabetes;
 mod diabetes_followup;
+mod diabetes_web;
 mod documents;
 mod fixture;
 mod followup;

@@ -3,6 +3,8 @@
 //! (`diabetes_evaluation`), and the read model's follow-up columns kept current after each
 //! write.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
@@ -11,14 +13,14 @@ use sea_orm::{
 
 use crate::auth::{Permission, Scope};
 use crate::care::followup::{
-    self as care, Actor, BoxFuture, Changed, Completed, CompletionRequest, FieldError,
+    self as care, Actor, BoxFuture, Changed, Completed, CompletionRequest, Entry, FieldError,
     FollowupError, Kind, Program, check_done_on, check_text,
 };
 use crate::clinical::diabetes_followup::{
     Control, DmAction, GLUCOSE_RANGE, HBA1C_RANGE, next_actions,
 };
 use crate::db::sql::statement;
-use crate::store::{diabetes_evaluation as evaluation, diabetes_summary as summary};
+use crate::store::{care_action, diabetes_evaluation as evaluation, diabetes_summary as summary};
 
 /// The programme's key in `care_action.program`.
 pub const PROGRAM_KEY: &str = "diabetes";
@@ -52,22 +54,29 @@ pub static KINDS: [Kind; 7] = [
     kind(DmAction::Finish),
 ];
 
+/// The person's row of the diabetes read model, when the user's scope reaches it (`None`: not
+/// on the list, or out of scope — answered the same way).
+pub async fn find_in_scope(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    person: i64,
+) -> Result<Option<summary::Model>, DbErr> {
+    summary::Entity::find_by_id(person)
+        .filter(scope.condition(
+            summary::Column::NuCnes,
+            summary::Column::NuIne,
+            summary::Column::MicroArea,
+        ))
+        .one(db)
+        .await
+}
+
 fn in_scope<'a>(
     db: &'a DatabaseConnection,
     scope: &'a Scope,
     person: i64,
 ) -> BoxFuture<'a, Result<bool, DbErr>> {
-    Box::pin(async move {
-        Ok(summary::Entity::find_by_id(person)
-            .filter(scope.condition(
-                summary::Column::NuCnes,
-                summary::Column::NuIne,
-                summary::Column::MicroArea,
-            ))
-            .one(db)
-            .await?
-            .is_some())
-    })
+    Box::pin(async move { Ok(find_in_scope(db, scope, person).await?.is_some()) })
 }
 
 fn refresh_person(
@@ -313,6 +322,78 @@ pub async fn delete(
     today: NaiveDate,
 ) -> Result<Changed, FollowupError> {
     care::delete(db, &FOLLOWUP, actor, id, today).await
+}
+
+/// A diabetes action about a person in the user's scope (anything else: not found).
+pub async fn find(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    id: i64,
+) -> Result<care_action::Model, FollowupError> {
+    care::find(db, &FOLLOWUP, scope, id).await
+}
+
+/// Annuls a completed diabetes action with a reason (it stays in the timeline as annulled).
+pub async fn annul(
+    db: &DatabaseConnection,
+    actor: Actor<'_>,
+    id: i64,
+    reason: Option<String>,
+    today: NaiveDate,
+) -> Result<Changed, FollowupError> {
+    care::annul(db, &FOLLOWUP, actor, id, reason, today).await
+}
+
+/// One person's diabetes follow-up as the pages and the API show it: the timeline (newest
+/// first, with who and the checklists) and the evaluation of each evaluated action.
+#[derive(Debug, Clone)]
+pub struct FollowupView {
+    pub timeline: Vec<Entry>,
+    pub evaluations: BTreeMap<i64, evaluation::Model>,
+}
+
+impl FollowupView {
+    /// The pending actions, earliest due first (the first is the next action).
+    pub fn pending(&self) -> Vec<&Entry> {
+        let mut out: Vec<&Entry> = self
+            .timeline
+            .iter()
+            .filter(|e| e.action.status == care::PENDING)
+            .collect();
+        out.sort_by_key(|e| (e.action.due_date, e.action.id));
+        out
+    }
+
+    /// The evaluation recorded with an action.
+    pub fn evaluation(&self, action_id: i64) -> Option<&evaluation::Model> {
+        self.evaluations.get(&action_id)
+    }
+
+    /// The action of the timeline with this id.
+    pub fn entry(&self, action_id: i64) -> Option<&Entry> {
+        self.timeline.iter().find(|e| e.action.id == action_id)
+    }
+}
+
+/// The follow-up of a person in the user's scope (`None`: not on the list, or out of scope).
+pub async fn view(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    person: i64,
+) -> Result<Option<FollowupView>, DbErr> {
+    if find_in_scope(db, scope, person).await?.is_none() {
+        return Ok(None);
+    }
+    let timeline = care::timeline(db, &FOLLOWUP, person).await?;
+    let evaluations = evaluations(db, person)
+        .await?
+        .into_iter()
+        .map(|e| (e.action_id, e))
+        .collect();
+    Ok(Some(FollowupView {
+        timeline,
+        evaluations,
+    }))
 }
 
 /// The evaluations of a person, by action id.

@@ -14,7 +14,9 @@ use crate::state::AppState;
 use super::error::WebError;
 
 /// The panel a programme adds to the person page, `None` when the person is not on its list
-/// (the caller checked the scope on the person).
+/// (the caller checked the scope on the person). It gets the signed-in user: what their
+/// permissions allow decides which forms it offers, and their session's CSRF token goes in
+/// every form it renders.
 pub type PanelFn = for<'a> fn(
     &'a AppState,
     &'a crate::auth::CurrentUser,

@@ -1,6 +1,8 @@
-//! The diabetes programme over the API: the worklist (`worklist.rs`). Types shared by its
-//! endpoints live here.
+//! The diabetes programme over the API: the worklist (`worklist.rs`) and the follow-up of a
+//! person (`actions.rs`: timeline, schedule, complete with the evaluation, steps, cancel).
+//! Types shared by its endpoints live here.
 
+pub mod actions;
 pub mod worklist;
 
 use poem_openapi::Enum;
@@ -9,11 +11,11 @@ use crate::clinical::diabetes::Control;
 use crate::programs::diabetes::worklist::Sort;
 
 /// The programme's endpoint groups, mounted by `api::programs::apis`.
-pub type Apis = worklist::DiabetesWorklistApi;
+pub type Apis = (worklist::DiabetesWorklistApi, actions::DiabetesActionsApi);
 
 /// The value of [`Apis`].
 pub fn apis() -> Apis {
-    worklist::DiabetesWorklistApi
+    (worklist::DiabetesWorklistApi, actions::DiabetesActionsApi)
 }
 
 /// Controle glicêmico pela última hemoglobina glicada e a meta da idade.

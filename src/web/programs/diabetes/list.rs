@@ -13,6 +13,7 @@ use crate::auth::Permission;
 use crate::care::worklist::{MAX_SEARCH_CHARS, PER_PAGE_CHOICES, TEAM_NOT_FOUND, team_in_scope};
 use crate::clinical::c4;
 use crate::clinical::diabetes::{Control, format_hba1c};
+use crate::programs::diabetes::followup::FOLLOWUP;
 use crate::programs::diabetes::read_model::due_list;
 use crate::programs::diabetes::worklist::{self, Counters, ListQuery, Sort};
 use crate::state::AppState;
@@ -118,6 +119,7 @@ pub async fn list(
                         th scope="col" { "Controle" }
                         th scope="col" { "C4" }
                         th scope="col" { "Falta fazer" }
+                        th scope="col" { "Próxima ação" }
                     } }
                     tbody {
                         @for r in &rows { (row(r, today)) }
@@ -233,6 +235,15 @@ fn row(r: &Row, today: NaiveDate) -> Markup {
                     span class="badge badge-muted" title=(letters.iter().filter_map(|l| c4::C4.practice(l)).map(|p| format!("{}: {}", p.letter, p.description)).collect::<Vec<_>>().join("; ")) {
                         (letters.join(", ")) " até " (format::date(*by))
                     } " "
+                }
+            }
+            td class="next-action" {
+                @match (&r.next_action_type, r.next_action_due) {
+                    (Some(t), Some(due)) => {
+                        (FOLLOWUP.label(t)) " " span class="patient-meta" { "até " (format::date(due)) }
+                        @if due < today { " " span class="badge badge-bad" { "Atrasada" } }
+                    }
+                    _ => { "—" }
                 }
             }
         }
