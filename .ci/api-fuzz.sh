@@ -160,6 +160,10 @@ expected-statuses = ["2XX", "401", "403", "404", "409", "422"]
 [[operations]]
 include-name = "GET /hipertensos"
 checks.positive_data_acceptance.expected-statuses = ["2XX", "400", "401", "403", "404"]
+
+[[operations]]
+include-name = "GET /diabeticos"
+checks.positive_data_acceptance.expected-statuses = ["2XX", "400", "401", "403", "404"]
 EOF
 
   step "[$BACKEND] schemathesis run: all checks, phases examples, coverage, fuzzing, stateful (max $MAX_EXAMPLES examples, ${MAX_TIME} s)"
