@@ -99,6 +99,17 @@ pub async fn panel(
         .map(parse_history)
         .unwrap_or_default();
     let due = due_list(r.c4_due.as_deref());
+    // The same target the refresh classified against (age on the read model's day).
+    let target = match r.dt_nascimento.map(|b| {
+        crate::clinical::diabetes::hba1c_target(
+            crate::clinical::age::years(b, r.as_of),
+            crate::clinical::diabetes::OlderAdultHealth::Unknown,
+        )
+    }) {
+        Some(crate::clinical::diabetes::Target::Below(v)) => Some(v),
+        Some(crate::clinical::diabetes::Target::AvoidSymptoms) => None,
+        None => Some(7.0),
+    };
     let plan = treatment::section(state, user, person).await?;
     Ok(Some(html! {
         section class="card diabetes-panel" aria-labelledby="diabetes-titulo" {
@@ -114,7 +125,7 @@ pub async fn panel(
                 }
                 dt { "Pontos C4" } dd { (r.c4_points) " de 100" }
             }
-            @if !history.is_empty() { (chart(&history)) }
+            @if !history.is_empty() { (chart(&history, target)) }
             h3 { "Boas práticas C4" }
             ul class="practice-list" {
                 @for p in c4::C4.practices {
@@ -134,7 +145,8 @@ pub async fn panel(
 
 /// HbA1c over time: an SVG line (no script), with the values in a table for screen readers
 /// and print.
-fn chart(history: &[Hba1c]) -> Markup {
+/// The HbA1c history as a line, with the person's target (`None`: no numeric target) dashed.
+fn chart(history: &[Hba1c], target: Option<f64>) -> Markup {
     const W: f64 = 320.0;
     const H: f64 = 120.0;
     let (lo, hi) = (4.0_f64, 14.0_f64);
@@ -155,13 +167,18 @@ fn chart(history: &[Hba1c]) -> Markup {
     html! {
         figure class="hba1c-chart" {
             svg viewBox=(format!("0 0 {W} {H}")) role="img" aria-label="Evolução da hemoglobina glicada" width="320" height="120" {
-                line x1="0" x2=(W) y1=(format!("{:.1}", y(7.0))) y2=(format!("{:.1}", y(7.0))) stroke="#888" stroke-dasharray="4 3" {}
+                @if let Some(t) = target {
+                    line x1="0" x2=(W) y1=(format!("{:.1}", y(t))) y2=(format!("{:.1}", y(t))) stroke="#888" stroke-dasharray="4 3" {}
+                }
                 polyline points=(points.join(" ")) fill="none" stroke="currentColor" stroke-width="2" {}
                 @for (i, r) in history.iter().enumerate() {
                     circle cx=(format!("{:.1}", x(i))) cy=(format!("{:.1}", y(r.value))) r="3" fill="currentColor" {}
                 }
             }
-            figcaption { "Hemoglobina glicada (%) — linha tracejada em 7 %" }
+            figcaption {
+                "Hemoglobina glicada (%)"
+                @if let Some(t) = target { " — linha tracejada na meta (< " (format_hba1c(t)) " %)" }
+            }
             table class="compact" {
                 thead { tr { th scope="col" { "Data" } th scope="col" { "HbA1c (%)" } } }
                 tbody { @for r in history.iter().rev() { tr { td { (format::date(r.on)) } td { (format_hba1c(r.value)) } } } }
