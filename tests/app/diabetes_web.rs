@@ -320,6 +320,16 @@ async fn the_whole_cycle_runs_through_the_forms() {
             row.ends_with(&format!("Agendar novo acompanhamento até {}", br_date(due))),
             "{row}"
         );
+        // The export says the same as the screen.
+        let csv = body(app.get("/diabeticos/exportar.csv").await).await;
+        let line = csv
+            .lines()
+            .find(|l| l.starts_with("BRUNO GLICADA ALTA;"))
+            .expect("BRUNO in the CSV");
+        assert!(
+            line.ends_with(&format!(";Agendar novo acompanhamento;{}", br_date(due))),
+            "{line}"
+        );
 
         // Every write was audited as one, about the person.
         let writes = audit_log::Entity::find()

@@ -301,6 +301,10 @@ pub fn export_table(rows: &[summary::Model], today: chrono::NaiveDate) -> Table 
     .map(String::from)
     .to_vec();
     headers.extend(PRACTICES.iter().map(|p| format!("C4 {p}")));
+    headers.extend([
+        "Próxima ação".to_string(),
+        "Prazo da próxima ação".to_string(),
+    ]);
     Table {
         title: "Diabetes".into(),
         headers,
@@ -332,6 +336,11 @@ fn export_row(r: &summary::Model, today: chrono::NaiveDate) -> Vec<Cell> {
     for met in [r.c4_a, r.c4_b, r.c4_c, r.c4_d, r.c4_e, r.c4_f] {
         cells.push(Cell::Text(if met { "sim" } else { "não" }.into()));
     }
+    // The list's last column: the next follow-up action and its due day.
+    cells.push(r.next_action_type.as_deref().map_or(Cell::Empty, |t| {
+        Cell::Text(super::followup::FOLLOWUP.label(t).to_string())
+    }));
+    cells.push(r.next_action_due.map_or(Cell::Empty, Cell::Date));
     cells
 }
 
